@@ -1,0 +1,188 @@
+"""The action registry and the one mutation gateway (RELIABILITY.md rules 4, 5 and 13).
+
+Every state change in portside is an ``ActionSpec`` in ``ACTIONS`` and runs through ``Gateway.execute``, which
+refuses it in read-only mode, asks the confirmation its risk requires, and appends the audit record. Key
+bindings, the help and the tests are derived from ``ACTIONS``. This module does not import Textual: the
+confirmation dialog is passed in as a coroutine function.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from tui.adapters.errors import BackendError
+from tui.audit import AuditLog
+
+BULK_TYPED_THRESHOLD = 5  # acting on more objects than this needs the typed confirmation
+
+
+class Risk(StrEnum):
+    READ = "read"
+    REVERSIBLE = "reversible"
+    DESTRUCTIVE = "destructive"
+    DATA_LOSS = "data-loss"
+
+
+class Confirm(StrEnum):
+    NONE = "none"
+    YES_NO = "yes_no"
+    TYPED = "typed"
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    id: str  # "container.stop": also the binding id users remap
+    kind: str  # the resource kind it applies to
+    verb: str
+    key: str
+    risk: Risk
+    cli: str  # the equivalent command, "{names}" and "{namespace}" filled in
+
+    @property
+    def mutates(self) -> bool:
+        return self.risk is not Risk.READ
+
+    def confirmation(self, count: int, *, protected: bool = False) -> Confirm:
+        if not self.mutates:
+            return Confirm.NONE
+        if self.risk is Risk.DATA_LOSS or protected or count > BULK_TYPED_THRESHOLD:
+            return Confirm.TYPED
+        return Confirm.YES_NO
+
+
+ACTIONS: dict[str, ActionSpec] = {
+    spec.id: spec
+    for spec in (
+        ActionSpec("container.start", "container", "Start", "U", Risk.REVERSIBLE, "docker start {names}"),
+        ActionSpec("container.stop", "container", "Stop", "S", Risk.REVERSIBLE, "docker stop {names}"),
+        ActionSpec("container.restart", "container", "Restart", "R", Risk.REVERSIBLE, "docker restart {names}"),
+        ActionSpec("container.remove", "container", "Remove", "ctrl+d", Risk.DESTRUCTIVE, "docker rm {names}"),
+        ActionSpec(
+            "pod.delete",
+            "pod",
+            "Delete",
+            "ctrl+d",
+            Risk.DESTRUCTIVE,
+            "kubectl delete pod --namespace {namespace} {names}",
+        ),
+    )
+}
+
+
+def actions_for(kind: str) -> list[ActionSpec]:
+    return [spec for spec in ACTIONS.values() if spec.kind == kind]
+
+
+@dataclass(frozen=True)
+class ActionObject:
+    id: str
+    name: str
+    namespace: str = ""
+
+
+@dataclass(frozen=True)
+class ConfirmRequest:
+    """What a confirmation dialog shows: the exact objects, the target and the equivalent CLI command."""
+
+    spec: ActionSpec
+    target: str
+    objects: tuple[ActionObject, ...]
+    cli: str
+    level: Confirm
+
+    @property
+    def typed_word(self) -> str:
+        """What the user must type for a TYPED confirmation: the name, or "<verb> <count>" in bulk."""
+        if len(self.objects) == 1:
+            return self.objects[0].name
+        return f"{self.spec.verb.lower()} {len(self.objects)}"
+
+
+class Outcome(StrEnum):
+    DONE = "done"
+    REFUSED = "refused"
+    DECLINED = "declined"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    message: str
+
+
+Confirmer = Callable[[ConfirmRequest], Awaitable[bool]]
+
+
+class Gateway:
+    """The one function every mutation passes: read-only check, confirmation, audit, then the call."""
+
+    def __init__(
+        self,
+        audit: AuditLog,
+        confirm: Confirmer,
+        *,
+        readonly: bool = False,
+        announce: Callable[[str], None] = lambda _: None,
+    ) -> None:
+        self.audit = audit
+        self.confirm = confirm
+        self.readonly = readonly
+        self.announce = announce  # told when a confirmed action starts (the UI shows it)
+
+    async def execute(
+        self,
+        action_id: str,
+        target: str,
+        objects: list[ActionObject],
+        perform: Callable[[ActionObject], None],
+        *,
+        protected: bool = False,
+    ) -> Result:
+        """Run ``perform`` (blocking, in a thread) once per object, if allowed and confirmed."""
+        spec = ACTIONS[action_id]
+        names = [o.name for o in objects]
+        cli = spec.cli.format(names=" ".join(names), namespace=objects[0].namespace if objects else "")
+        if spec.mutates and self.readonly:
+            message = f"read-only mode: {spec.verb.lower()} refused"
+            self.audit.append(
+                target=target,
+                action=spec.id,
+                objects=names,
+                confirmation="refused",
+                result=f"refused: {message}",
+            )
+            return Result(Outcome.REFUSED, message)
+        level = spec.confirmation(len(objects), protected=protected)
+        if level is not Confirm.NONE:
+            request = ConfirmRequest(spec, target, tuple(objects), cli, level)
+            if not await self.confirm(request):
+                self.audit.append(
+                    target=target, action=spec.id, objects=names, confirmation="declined", result="declined"
+                )
+                return Result(Outcome.DECLINED, f"{spec.verb} cancelled")
+        self.announce(f"{spec.verb}: {', '.join(names)}…")
+        failures: list[str] = []
+        for done, obj in enumerate(objects):
+            try:
+                await asyncio.to_thread(perform, obj)
+            except BackendError as error:
+                failures.append(str(error))
+            except asyncio.CancelledError:
+                # The app is closing mid-action: the engine may have acted, so the record must exist.
+                self.audit.append(
+                    target=target,
+                    action=spec.id,
+                    objects=names,
+                    confirmation=str(level),
+                    result=f"interrupted after {done} of {len(objects)}",
+                )
+                raise
+        result = "ok" if not failures else "error: " + "; ".join(failures)
+        self.audit.append(target=target, action=spec.id, objects=names, confirmation=str(level), result=result)
+        if failures:
+            return Result(Outcome.FAILED, "; ".join(failures))
+        return Result(Outcome.DONE, f"{spec.verb}: {', '.join(names)}")

@@ -1,0 +1,244 @@
+"""Docker Engine adapter over docker-py's low-level APIClient (plain dicts, no model objects)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import docker
+import docker.errors
+import requests.exceptions
+
+from tui.adapters.errors import BackendError, NotFound, Unavailable, error_for_status
+from tui.adapters.live import LiveFeed
+from tui.adapters.models import (
+    Backoff,
+    ContainerInfo,
+    Deleted,
+    Delta,
+    EngineVersion,
+    ImageInfo,
+    PortBinding,
+    Snapshot,
+    Upserted,
+)
+from tui.adapters.sanitize import clean_line
+
+DEFAULT_HOST = "unix:///var/run/docker.sock"
+# Container events that change what the list shows; exec_*, attach, top, ... do not.
+CONTAINER_ACTIONS = frozenset(
+    [
+        "create",
+        "start",
+        "restart",
+        "stop",
+        "die",
+        "kill",
+        "pause",
+        "unpause",
+        "destroy",
+        "rename",
+        "update",
+        "oom",
+        "health_status",
+    ]
+)
+
+
+@contextmanager
+def translated_errors(what: str) -> Iterator[None]:
+    """Turn docker-py and transport exceptions into our BackendError types."""
+    try:
+        yield
+    except docker.errors.NotFound as exc:
+        raise NotFound(f"{what}: {clean_line(str(exc.explanation or exc))}") from None
+    except docker.errors.APIError as exc:
+        status = exc.status_code or 500
+        raise error_for_status(status, f"{what}: {clean_line(str(exc.explanation or exc))}") from None
+    except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
+        raise Unavailable(f"{what}: Docker engine unreachable ({clean_line(str(exc))})") from None
+
+
+def _when(value: Any) -> datetime:
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, UTC)
+    return datetime.fromtimestamp(0, UTC)
+
+
+def container_from_api(raw: dict[str, Any]) -> ContainerInfo:
+    """Parse one entry of GET /containers/json defensively (names, ports and labels may be missing)."""
+    cid = str(raw.get("Id", ""))
+    names = [n.lstrip("/") for n in raw.get("Names") or [] if n]
+    ports = tuple(
+        PortBinding(
+            container_port=int(p.get("PrivatePort", 0)),
+            protocol=str(p.get("Type", "tcp")),
+            host_ip=str(p.get("IP", "")),
+            host_port=int(p["PublicPort"]) if p.get("PublicPort") else None,
+        )
+        for p in raw.get("Ports") or []
+    )
+    labels = tuple(sorted((clean_line(k), clean_line(str(v))) for k, v in (raw.get("Labels") or {}).items()))
+    return ContainerInfo(
+        id=cid,
+        name=clean_line(names[0]) if names else cid[:12],
+        image=clean_line(str(raw.get("Image", ""))),
+        image_id=str(raw.get("ImageID", "")),
+        state=clean_line(str(raw.get("State", "unknown"))),
+        status=clean_line(str(raw.get("Status", ""))),
+        created=_when(raw.get("Created")),
+        ports=tuple(sorted(set(ports), key=lambda p: (p.container_port, p.protocol, p.host_ip))),
+        labels=labels,
+        command=clean_line(str(raw.get("Command", ""))),
+    )
+
+
+def image_from_api(raw: dict[str, Any]) -> ImageInfo:
+    tags = tuple(clean_line(t) for t in raw.get("RepoTags") or [] if t and t != "<none>:<none>")
+    return ImageInfo(
+        id=str(raw.get("Id", "")),
+        tags=tags,
+        size=int(raw.get("Size") or 0),
+        created=_when(raw.get("Created")),
+    )
+
+
+class DockerEngine:
+    """One Docker endpoint. Every method blocks: call it from a thread worker."""
+
+    def __init__(self, base_url: str | None = None, timeout: int = 15) -> None:
+        self.endpoint = base_url or os.environ.get("DOCKER_HOST") or DEFAULT_HOST
+        self._timeout = timeout
+        self._client: docker.APIClient | None = None
+
+    def api(self) -> docker.APIClient:
+        """The low-level client, created on first use; version="auto" negotiates the API version."""
+        if self._client is None:
+            with translated_errors("connect"):
+                self._client = docker.APIClient(base_url=self.endpoint, version="auto", timeout=self._timeout)
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def version(self) -> EngineVersion:
+        with translated_errors("version"):
+            info = self.api().version()
+        return EngineVersion(
+            endpoint=self.endpoint,
+            version=f"{clean_line(str(info.get('Version', '?')))} (API {clean_line(str(info.get('ApiVersion', '?')))})",
+        )
+
+    # ---- containers
+
+    def list_containers(self, *, all: bool = True) -> list[ContainerInfo]:
+        with translated_errors("list containers"):
+            return [container_from_api(c) for c in self.api().containers(all=all)]
+
+    def get_container(self, container_id: str) -> ContainerInfo | None:
+        """One container by id, or None when it no longer exists (one small request, not a relist)."""
+        with translated_errors(f"container {container_id[:12]}"):
+            found = self.api().containers(all=True, filters={"id": container_id})
+        return container_from_api(found[0]) if found else None
+
+    def start_container(self, container_id: str) -> None:
+        with translated_errors(f"start {container_id[:12]}"):
+            self.api().start(container_id)
+
+    def stop_container(self, container_id: str, timeout: int = 10) -> None:
+        with translated_errors(f"stop {container_id[:12]}"):
+            self.api().stop(container_id, timeout=timeout)
+
+    def restart_container(self, container_id: str, timeout: int = 10) -> None:
+        with translated_errors(f"restart {container_id[:12]}"):
+            self.api().restart(container_id, timeout=timeout)
+
+    def remove_container(self, container_id: str, *, force: bool = False, volumes: bool = False) -> None:
+        with translated_errors(f"remove {container_id[:12]}"):
+            self.api().remove_container(container_id, force=force, v=volumes)
+
+    def watch_containers(self) -> ContainerFeed:
+        return ContainerFeed(self)
+
+    # ---- images
+
+    def list_images(self) -> list[ImageInfo]:
+        with translated_errors("list images"):
+            return [image_from_api(i) for i in self.api().images()]
+
+    def watch_images(self) -> ImageFeed:
+        return ImageFeed(self)
+
+    def events(self, kinds: tuple[str, ...]) -> Any:
+        """The engine's event stream (a closable iterator of dicts), subscribed before it is returned."""
+        with translated_errors("events"):
+            return self.api().events(decode=True, filters={"type": list(kinds)})
+
+
+class _EventFeed(LiveFeed[Any]):
+    """Subscribe to events first, then list, then apply events: nothing between the two is missed."""
+
+    kinds: tuple[str, ...] = ()
+
+    def __init__(self, engine: DockerEngine) -> None:
+        super().__init__()
+        self.engine = engine
+
+    def _run(self, backoff: Backoff) -> Iterator[Delta[Any]]:
+        stream = self.engine.events(self.kinds)
+        self._attach(stream)
+        yield Snapshot(tuple(self._list()))
+        backoff.reset()
+        with translated_errors("events"):
+            for event in stream:
+                if self.closed:
+                    return
+                yield from self._apply(event)
+        if not self.closed:
+            raise Unavailable("Docker event stream ended")
+
+    def _list(self) -> list[Any]:
+        raise NotImplementedError
+
+    def _apply(self, event: dict[str, Any]) -> Iterator[Delta[Any]]:
+        raise NotImplementedError
+
+
+class ContainerFeed(_EventFeed):
+    kinds = ("container",)
+
+    def _list(self) -> list[ContainerInfo]:
+        return self.engine.list_containers()
+
+    def _apply(self, event: dict[str, Any]) -> Iterator[Delta[Any]]:
+        action = str(event.get("Action") or event.get("status") or "").split(":")[0]
+        cid = str(event.get("id") or event.get("Actor", {}).get("ID") or "")
+        if action not in CONTAINER_ACTIONS or not cid:
+            return
+        if action == "destroy":
+            yield Deleted(cid)
+            return
+        try:
+            info = self.engine.get_container(cid)
+        except NotFound:
+            info = None
+        except BackendError:
+            raise
+        yield Upserted(info) if info is not None else Deleted(cid)
+
+
+class ImageFeed(_EventFeed):
+    kinds = ("image",)
+
+    def _list(self) -> list[ImageInfo]:
+        return self.engine.list_images()
+
+    def _apply(self, event: dict[str, Any]) -> Iterator[Delta[Any]]:
+        # Image events are rare and their ids are often references, not ids: list again. The table applies
+        # the snapshot by key, so only what changed is touched.
+        yield Snapshot(tuple(self._list()))

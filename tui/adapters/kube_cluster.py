@@ -1,0 +1,332 @@
+"""Kubernetes adapter: raw JSON over the official client's ApiClient (auth, TLS, exec plugins, token refresh).
+
+The client's generated models are slow to build and changed shape in version 37, so lists and watches ask for
+plain JSON (``_preload_content=False`` in effect) and we parse only the fields we show. The kubeconfig is read,
+never written (``persist_config=False``): switching context is a new KubeCluster, not an edit of the file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import urllib3.exceptions
+from kubernetes import config as kube_config
+from kubernetes.client import ApiClient
+from kubernetes.client.exceptions import ApiException
+from kubernetes.config.config_exception import ConfigException
+
+from tui.adapters.errors import BackendError, Gone, InvalidInput, Unavailable, error_for_status
+from tui.adapters.live import LiveFeed
+from tui.adapters.models import (
+    Backoff,
+    ContainerState,
+    Deleted,
+    Delta,
+    EngineVersion,
+    KubeContext,
+    PodInfo,
+    Snapshot,
+    Upserted,
+)
+from tui.adapters.sanitize import clean_line
+
+ALL_NAMESPACES = ""
+WATCH_SECONDS = 60  # server-side watch timeout; the read timeout is a little longer, so no read blocks forever
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _status_message(raw: str | bytes, fallback: str) -> str:
+    try:
+        body = json.loads(raw)
+    except (ValueError, TypeError):
+        return fallback
+    return clean_line(str(body.get("message") or fallback)) if isinstance(body, dict) else fallback
+
+
+@contextmanager
+def translated_errors(what: str) -> Iterator[None]:
+    try:
+        yield
+    except ApiException as exc:
+        if exc.status == 0:
+            raise Unavailable(f"{what}: API server unreachable ({clean_line(str(exc.reason))})") from None
+        message = _status_message(exc.body or b"", str(exc.reason))
+        raise error_for_status(exc.status, f"{what}: {message}") from None
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        raise Unavailable(f"{what}: API server unreachable ({clean_line(str(exc))})") from None
+    except ConfigException as exc:
+        raise InvalidInput(f"{what}: kubeconfig: {clean_line(str(exc))}") from None
+    except ValueError as exc:  # a truncated or non-JSON body
+        raise Unavailable(f"{what}: malformed answer from the API server ({clean_line(str(exc))})") from None
+
+
+def list_contexts(kubeconfig: str | None = None) -> tuple[list[KubeContext], str | None]:
+    """Contexts of the kubeconfig and the name of its current one. Reads the file only."""
+    with translated_errors("kubeconfig"):
+        raw, current = kube_config.list_kube_config_contexts(config_file=kubeconfig)
+        clusters = _clusters_by_name(kubeconfig)
+    contexts = []
+    for entry in raw or []:
+        ctx = entry.get("context") or {}
+        cluster = str(ctx.get("cluster", ""))
+        contexts.append(
+            KubeContext(
+                name=clean_line(str(entry.get("name", ""))),
+                cluster=clean_line(cluster),
+                user=clean_line(str(ctx.get("user", ""))),
+                namespace=clean_line(str(ctx.get("namespace") or "default")),
+                server=clean_line(clusters.get(cluster, "")),
+            )
+        )
+    return contexts, (clean_line(str(current.get("name"))) if current else None)
+
+
+def _clusters_by_name(kubeconfig: str | None) -> dict[str, str]:
+    import yaml  # the client's loader does not expose cluster servers; read them the same way it does
+
+    path = (
+        kubeconfig or os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or os.path.expanduser("~/.kube/config")
+    )
+    try:
+        with open(path) as fh:
+            doc = yaml.safe_load(fh) or {}
+    except (OSError, yaml.YAMLError):
+        return {}
+    return {
+        str(c.get("name")): str((c.get("cluster") or {}).get("server", ""))
+        for c in doc.get("clusters") or []
+        if isinstance(c, dict)
+    }
+
+
+def pod_from_api(raw: dict[str, Any]) -> PodInfo:
+    meta = raw.get("metadata") or {}
+    spec = raw.get("spec") or {}
+    status = raw.get("status") or {}
+    statuses = status.get("containerStatuses") or []
+    containers = []
+    for cs in statuses:
+        state = cs.get("state") or {}
+        kind = next(iter(state), "waiting")
+        detail = state.get(kind) or {}
+        containers.append(
+            ContainerState(
+                name=clean_line(str(cs.get("name", ""))),
+                ready=bool(cs.get("ready")),
+                restarts=int(cs.get("restartCount") or 0),
+                state=kind,
+                reason=clean_line(str(detail.get("reason") or "")),
+            )
+        )
+    owners = meta.get("ownerReferences") or []
+    owner = f"{owners[0].get('kind')}/{owners[0].get('name')}" if owners else ""
+    return PodInfo(
+        uid=str(meta.get("uid", "")),
+        namespace=clean_line(str(meta.get("namespace", ""))),
+        name=clean_line(str(meta.get("name", ""))),
+        phase=clean_line(str(status.get("phase") or "Unknown")),
+        status=pod_status(raw),
+        ready=sum(1 for c in containers if c.ready),
+        total=len(spec.get("containers") or []) or len(containers),
+        restarts=sum(c.restarts for c in containers),
+        node=clean_line(str(spec.get("nodeName") or "")),
+        ip=clean_line(str(status.get("podIP") or "")),
+        created=_parse_time(meta.get("creationTimestamp")),
+        containers=tuple(containers),
+        labels=tuple(sorted((clean_line(k), clean_line(str(v))) for k, v in (meta.get("labels") or {}).items())),
+        owner=clean_line(owner),
+    )
+
+
+def pod_status(raw: dict[str, Any]) -> str:
+    """The STATUS column as kubectl computes it: waiting/terminated reasons win over the phase."""
+    meta = raw.get("metadata") or {}
+    status = raw.get("status") or {}
+    reason = str(status.get("reason") or status.get("phase") or "Unknown")
+    for i, cs in enumerate(status.get("initContainerStatuses") or []):
+        state = cs.get("state") or {}
+        term, wait = state.get("terminated"), state.get("waiting")
+        if term and term.get("exitCode") == 0:
+            continue
+        if term:
+            reason = f"Init:{term.get('reason') or 'ExitCode:{}'.format(term.get('exitCode'))}"
+        elif wait and wait.get("reason") and wait.get("reason") != "PodInitializing":
+            reason = f"Init:{wait['reason']}"
+        else:
+            reason = f"Init:{i}/{len(status.get('initContainerStatuses') or [])}"
+        break
+    else:
+        running = False
+        for cs in reversed(status.get("containerStatuses") or []):
+            state = cs.get("state") or {}
+            wait, term = state.get("waiting"), state.get("terminated")
+            if wait and wait.get("reason"):
+                reason = wait["reason"]
+            elif term and term.get("reason"):
+                reason = term["reason"]
+            elif term:
+                reason = f"ExitCode:{term.get('exitCode')}"
+            elif state.get("running") and cs.get("ready"):
+                running = True
+        if reason == "Completed" and running:
+            reason = "Running"
+    if meta.get("deletionTimestamp"):
+        reason = "Terminating"
+    return clean_line(reason)
+
+
+class KubeCluster:
+    """One kube context. Every method blocks: call it from a thread worker."""
+
+    def __init__(
+        self, kubeconfig: str | None = None, context: str | None = None, namespace: str | None = None
+    ) -> None:
+        self.kubeconfig = kubeconfig
+        self._context_name = context
+        self._namespace = namespace
+        self._client: ApiClient | None = None
+
+    @property
+    def context(self) -> str:
+        if self._context_name is None:
+            try:
+                _, current = list_contexts(self.kubeconfig)
+            except BackendError:
+                current = None
+            self._context_name = current or ""
+        return self._context_name
+
+    @property
+    def namespace(self) -> str:
+        """The namespace in use: the flag, else the context's own, else "default"; "" means all."""
+        if self._namespace is None:
+            try:
+                contexts, _ = list_contexts(self.kubeconfig)
+            except BackendError:
+                contexts = []
+            match = [c.namespace for c in contexts if c.name == self.context]
+            self._namespace = match[0] if match else "default"
+        return self._namespace
+
+    def api(self) -> ApiClient:
+        if self._client is None:
+            with translated_errors(f"context {self.context or '(none)'}"):
+                self._client = kube_config.new_client_from_config(
+                    config_file=self.kubeconfig, context=self.context or None, persist_config=False
+                )
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, Any] | None = None,
+        body: Any = None,
+        *,
+        stream: bool = False,
+        timeout: tuple[float, float] = (5, 30),
+    ) -> Any:
+        """One raw API call. Returns parsed JSON, or the open urllib3 response when ``stream``."""
+        api = self.api()
+        with translated_errors(f"{method} {path}"):
+            call = api.param_serialize(
+                method,
+                path,
+                query_params=list((query or {}).items()),
+                header_params={"Accept": "application/json", "Content-Type": "application/json"},
+                body=body,
+                auth_settings=["BearerToken"],
+            )
+            response = api.call_api(*call[:4], _request_timeout=timeout)
+            raw = response.response
+            if response.status >= 400:
+                data = raw.read()
+                raw.release_conn()
+                raise error_for_status(
+                    response.status, f"{method} {path}: {_status_message(data, str(response.reason))}"
+                )
+            if stream:
+                return raw
+            return json.loads(response.read() or b"{}")
+
+    def version(self) -> EngineVersion:
+        info = self.request("GET", "/version", timeout=(5, 10))
+        namespace = self.namespace or "all namespaces"
+        return EngineVersion(
+            endpoint=f"{self.context}/{namespace}", version=clean_line(str(info.get("gitVersion")))
+        )
+
+    # ---- pods
+
+    def pods_path(self, namespace: str | None = None) -> str:
+        ns = self.namespace if namespace is None else namespace
+        return f"/api/v1/namespaces/{ns}/pods" if ns else "/api/v1/pods"
+
+    def list_pods(self, namespace: str | None = None) -> list[PodInfo]:
+        body = self.request("GET", self.pods_path(namespace))
+        return [pod_from_api(item) for item in body.get("items") or []]
+
+    def delete_pod(self, namespace: str, name: str) -> None:
+        self.request("DELETE", f"/api/v1/namespaces/{namespace}/pods/{name}")
+
+    def watch_pods(self, namespace: str | None = None) -> ListWatch:
+        return ListWatch(self, self.pods_path(namespace), pod_from_api)
+
+
+class ListWatch(LiveFeed[Any]):
+    """List, then watch from the list's resourceVersion; resume after a timeout, relist on 410 Gone."""
+
+    def __init__(self, cluster: KubeCluster, path: str, parse: Callable[[dict[str, Any]], Any]) -> None:
+        super().__init__()
+        self.cluster, self.path, self.parse = cluster, path, parse
+
+    def _run(self, backoff: Backoff) -> Iterator[Delta[Any]]:
+        listing = self.cluster.request("GET", self.path)
+        version = str((listing.get("metadata") or {}).get("resourceVersion", ""))
+        yield Snapshot(tuple(self.parse(item) for item in listing.get("items") or []))
+        backoff.reset()
+        while not self.closed:
+            query = {
+                "watch": "true",
+                "resourceVersion": version,
+                "allowWatchBookmarks": "true",
+                "timeoutSeconds": WATCH_SECONDS,
+            }
+            response = self.cluster.request("GET", self.path, query, stream=True, timeout=(5, WATCH_SECONDS + 15))
+            self._attach(response)
+            with translated_errors(f"watch {self.path}"):
+                for line in response:
+                    if self.closed:
+                        return
+                    event = json.loads(line)
+                    kind, obj = event.get("type"), event.get("object") or {}
+                    if kind == "ERROR":
+                        code = int(obj.get("code") or 500)
+                        raise error_for_status(code, f"watch {self.path}: {clean_line(str(obj.get('message')))}")
+                    version = str((obj.get("metadata") or {}).get("resourceVersion") or version)
+                    if kind in ("ADDED", "MODIFIED"):
+                        yield Upserted(self.parse(obj))
+                    elif kind == "DELETED":
+                        yield Deleted(str((obj.get("metadata") or {}).get("uid", "")))
+            response.release_conn()
+
+
+__all__ = ["ALL_NAMESPACES", "Gone", "KubeCluster", "ListWatch", "list_contexts", "pod_from_api"]

@@ -1,0 +1,68 @@
+"""LiveFeed: a cancellable iterator of deltas (Snapshot, Upserted, Deleted, Disconnected) over a backend.
+
+A feed is consumed by one thread. ``close()`` may be called from any thread: it stops the loop and closes the
+stream that is blocking, so the consuming worker returns promptly. After a fault the feed waits (backoff), then
+lists again and yields a fresh Snapshot: the consumer's table equals the truth after any fault.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from typing import Any, Generic, Protocol
+
+from tui.adapters.errors import BackendError, Gone
+from tui.adapters.models import Backoff, Delta, Disconnected, Item
+
+
+class Closable(Protocol):
+    def close(self) -> Any: ...
+
+
+class LiveFeed(ABC, Generic[Item]):
+    def __init__(self) -> None:
+        self._closed = threading.Event()
+        self._lock = threading.Lock()
+        self._stream: Closable | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self._closed.is_set()
+
+    def close(self) -> None:
+        self._closed.set()
+        with self._lock:
+            stream, self._stream = self._stream, None
+        if stream is not None:
+            with contextlib.suppress(Exception):
+                stream.close()
+
+    def _attach(self, stream: Closable) -> None:
+        """Register the stream that blocks, so that close() can interrupt it."""
+        with self._lock:
+            self._stream = stream
+        if self.closed:
+            self.close()
+
+    def __iter__(self) -> Iterator[Delta[Item]]:
+        backoff = Backoff()
+        while not self.closed:
+            try:
+                yield from self._run(backoff)
+            except Gone:
+                continue  # resourceVersion too old: relist at once
+            except BackendError as error:
+                if self.closed:
+                    return
+                delay = backoff.next_delay()
+                yield Disconnected(error, delay)
+                self._closed.wait(delay)
+
+    @abstractmethod
+    def _run(self, backoff: Backoff) -> Iterator[Delta[Item]]:
+        """List, yield a Snapshot, call ``backoff.reset()``, then yield changes until the stream ends.
+
+        Raise a BackendError when the backend fails; return when closed.
+        """

@@ -1,0 +1,152 @@
+"""The portside application: the shell around the areas, the target bar and the mutation gateway."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from themes import DEFAULT_THEME, THEMES
+from tui.actions import Confirm, ConfirmRequest, Gateway
+from tui.adapters.docker_engine import DockerEngine
+from tui.adapters.errors import BackendError
+from tui.adapters.kube_cluster import KubeCluster
+from tui.adapters.models import EngineVersion
+from tui.audit import AuditLog
+from tui.views.compose import ComposeView
+from tui.views.containers import ContainersView
+from tui.views.images import ImagesView
+from tui.views.live_view import LiveView
+from tui.views.pods import PodsView
+from widgets.dialogs import ConfirmDialog
+from widgets.target_bar import TargetBar
+
+AREAS = (("images", "Images"), ("containers", "Containers"), ("compose", "Compose"), ("pods", "Pods"))
+
+
+class PortsideApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "portside"
+    BINDINGS = [
+        *(
+            Binding(str(n), f"area('{area}')", label, id=f"area.{area}")
+            for n, (area, label) in enumerate(AREAS, start=1)
+        ),
+        Binding("q", "quit", "Quit", id="app.quit"),
+    ]
+
+    def __init__(self, docker: DockerEngine, kube: KubeCluster, audit: AuditLog, *, readonly: bool = False):
+        super().__init__()
+        self.docker = docker
+        self.kube = kube
+        self.readonly = readonly
+        self.gateway = Gateway(audit, self.confirm, readonly=readonly, announce=self.notify)
+        self._versions: dict[str, EngineVersion] = {}
+
+    def compose(self) -> ComposeResult:
+        bar = TargetBar()
+        bar.readonly = self.readonly
+        yield bar
+        views = {
+            "images": ImagesView(self.docker, self.gateway, id="images-view"),
+            "containers": ContainersView(self.docker, self.gateway, id="containers-view"),
+            "compose": ComposeView(self.docker, self.gateway, id="compose-view"),
+            "pods": PodsView(self.kube, self.gateway, id="pods-view"),
+        }
+        with TabbedContent(initial="containers"):
+            for n, (area, label) in enumerate(AREAS, start=1):
+                with TabPane(f"{n} {label}", id=area):
+                    yield views[area]
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for theme in THEMES:
+            self.register_theme(theme)
+        self.theme = DEFAULT_THEME
+        self.probe("docker")
+        self.probe("kube")
+        self.query_one("#containers-view ResourceTable").focus()
+
+    def action_area(self, area: str) -> None:
+        self.query_one(TabbedContent).active = area
+        self.query_one(f"#{area}-view ResourceTable").focus()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        pane_id = event.pane.id
+        if pane_id:
+            self.query_one(f"#{pane_id}-view ResourceTable").focus()
+
+    # ---- backend health in the target bar
+
+    @work(thread=True, exit_on_error=False, group="probe")
+    def probe(self, backend: str) -> None:
+        try:
+            found = self.docker.version() if backend == "docker" else self.kube.version()
+        except BackendError as error:
+            if not get_current_worker().is_cancelled:
+                self.call_from_thread(self._show_backend, backend, None, str(error))
+            return
+        if not get_current_worker().is_cancelled:
+            self.call_from_thread(self._show_backend, backend, found, "")
+
+    def _show_backend(self, backend: str, found: EngineVersion | None, error: str) -> None:
+        bar = self.query_one(TargetBar)
+        if found is not None:
+            self._versions[backend] = found
+            value = (f"{found.endpoint} {found.version}", "ok")
+        else:
+            self._versions.pop(backend, None)
+            endpoint = self.docker.endpoint if backend == "docker" else self.kube.context or "(no context)"
+            value = (f"{endpoint} unreachable", "down")
+        if backend == "docker":
+            bar.docker = value
+        else:
+            bar.kube = value
+
+    @on(LiveView.BackendHealth)
+    def _backend_health(self, event: LiveView.BackendHealth) -> None:
+        if event.ok and event.backend not in self._versions:
+            self.probe(event.backend)
+        elif not event.ok and event.backend in self._versions:
+            self._show_backend(event.backend, None, event.detail)
+
+    # ---- faults never exit the app
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            text = str(error) if isinstance(error, BackendError) else f"{type(error).__name__}: {error}"
+            self.notify(Text(text).plain, title="Error", severity="error", timeout=8)
+
+    def _fatal_error(self) -> None:
+        # Textual's crash report prints local variables, which can hold secrets (RELIABILITY.md rule 8).
+        import rich
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))
+        self._close_messages_no_wait()
+
+    # ---- the gateway's confirmation dialog
+
+    async def confirm(self, request: ConfirmRequest) -> bool:
+        typed = request.typed_word if request.level is Confirm.TYPED else None
+        names = [f"{o.namespace}/{o.name}" if o.namespace else o.name for o in request.objects]
+        title = f"{request.spec.verb} {len(names)} {request.spec.kind}{'s' if len(names) > 1 else ''}?"
+        dialog = ConfirmDialog(title, request.target, names, request.cli, typed_word=typed)
+        answer: bool = await self.push_screen_wait(dialog)
+        return answer
+
+
+def make_app(
+    docker: DockerEngine, kube: KubeCluster, audit: AuditLog | None = None, *, readonly: bool = False
+) -> PortsideApp:
+    """Build the app from its parts; tests and the screenshot script inject their own."""
+    return PortsideApp(docker, kube, audit or AuditLog(), readonly=readonly)

@@ -1,0 +1,1 @@
+"""One module per area; each area is a LiveView fed by an adapter's LiveFeed."""

@@ -1,0 +1,144 @@
+"""LiveView: a ResourceTable kept live by an adapter feed consumed in a thread worker.
+
+adapter feed (blocking, in a thread) -> LiveView.FeedDelta message -> handler on the event loop -> table.
+The worker only does I/O and posts messages; the handler is the only place the table changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Static
+from textual.worker import get_current_worker
+
+from tui.actions import ActionObject, Gateway, Outcome, actions_for
+from tui.adapters.live import LiveFeed
+from tui.adapters.models import Deleted, Delta, Disconnected, Snapshot, Upserted
+from widgets.resource_table import Column, ResourceTable
+
+
+class LiveView(Vertical):
+    """An area showing one resource kind. Subclasses set COLUMNS, BACKEND and ``open_feed``."""
+
+    COLUMNS: list[Column] = []
+    BACKEND = "docker"  # which backend's health this view reports: "docker" or "kube"
+    NOUN = "objects"
+
+    class FeedDelta(Message):
+        def __init__(self, delta: Delta[Any]) -> None:
+            super().__init__()
+            self.delta = delta
+
+    class BackendHealth(Message):
+        """Bubbles to the app: the backend answered (ok) or failed (error text)."""
+
+        def __init__(self, backend: str, ok: bool, detail: str = "") -> None:
+            super().__init__()
+            self.backend, self.ok, self.detail = backend, ok, detail
+
+    def __init__(self, open_feed: Callable[[], LiveFeed[Any]], gateway: Gateway, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.open_feed = open_feed
+        self.gateway = gateway
+        self.feed: LiveFeed[Any] | None = None
+        self.last_updated: datetime | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("loading…"), classes="view-status")
+        yield ResourceTable(self.COLUMNS)
+
+    @property
+    def table(self) -> ResourceTable:
+        return self.query_one(ResourceTable)
+
+    def on_mount(self) -> None:
+        self.follow()
+
+    def on_unmount(self) -> None:
+        if self.feed is not None:
+            self.feed.close()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="feed")
+    def follow(self) -> None:
+        worker = get_current_worker()
+        self.feed = feed = self.open_feed()  # may read a kubeconfig: off the event loop
+        for delta in feed:
+            if worker.is_cancelled:
+                feed.close()
+                return
+            self.post_message(self.FeedDelta(delta))
+
+    @on(FeedDelta)
+    def _on_delta(self, message: FeedDelta) -> None:
+        message.stop()
+        delta = message.delta
+        if isinstance(delta, Disconnected):
+            self._show_status(f"{delta.error} — retrying in {delta.retry_in:.0f}s", down=True)
+            self.post_message(self.BackendHealth(self.BACKEND, False, str(delta.error)))
+            return
+        self.apply_delta(delta)
+        if isinstance(delta, Snapshot):
+            self.post_message(self.BackendHealth(self.BACKEND, True))
+        self.last_updated = datetime.now()
+        self._show_status(self.summary())
+
+    def apply_delta(self, delta: Snapshot[Any] | Upserted[Any] | Deleted) -> None:
+        """Change the table by key. Views that show derived rows (compose stacks) override this."""
+        if isinstance(delta, Snapshot):
+            self.table.apply_snapshot(delta.items)
+        elif isinstance(delta, Upserted):
+            self.table.upsert(delta.item)
+        else:
+            self.table.discard(delta.key)
+
+    def summary(self) -> str:
+        return f"{self.table.row_count} {self.NOUN}"
+
+    def _show_status(self, text: str, *, down: bool = False) -> None:
+        status = self.query_one(".view-status", Static)
+        if down and self.last_updated is not None:
+            text += f" · last updated {self.last_updated:%H:%M:%S} (stale)"
+        status.update(Text(text))
+        status.set_class(down, "-down")
+        self.table.set_class(down, "-stale")
+
+    # ---- mutations: every one goes through the gateway
+
+    def target(self) -> str:
+        """The Docker host or kube context the objects live on, for the dialog and the audit record."""
+        raise NotImplementedError
+
+    def action_object(self, record: Any) -> ActionObject:
+        return ActionObject(id=record.key, name=record.name)
+
+    def performers(self) -> dict[str, Callable[[ActionObject], None]]:
+        """Action id -> the blocking call that performs it on one object."""
+        return {}
+
+    def action_act(self, action_id: str) -> None:
+        record = self.table.selected
+        if record is None:
+            self.notify("Nothing selected", severity="warning")
+            return
+        self.perform_action(action_id, [record])
+
+    @work(exit_on_error=False, group="actions")
+    async def perform_action(self, action_id: str, records: list[Any]) -> None:
+        perform = self.performers()[action_id]
+        objects = [self.action_object(r) for r in records]
+        result = await self.gateway.execute(action_id, self.target(), objects, perform)
+        severity = {Outcome.DONE: "information", Outcome.DECLINED: "information"}.get(result.outcome, "error")
+        self.notify(result.message, severity=severity)  # type: ignore[arg-type]
+
+
+def action_bindings(kind: str) -> list[BindingType]:
+    """Key bindings for a resource kind, derived from the action registry (ids are remappable)."""
+    return [Binding(spec.key, f"act('{spec.id}')", spec.verb, id=spec.id) for spec in actions_for(kind)]

@@ -1,0 +1,1 @@
+"""Reusable Textual widgets. They know nothing of portside's backends (import-linter keeps tui out)."""

@@ -1,0 +1,111 @@
+"""Shared fixtures: the real sandbox engines (scripts/sandbox up) and a bounded wait helper."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tui.adapters.docker_engine import DockerEngine
+from tui.adapters.kube_cluster import KubeCluster
+from tui.audit import AuditLog
+
+BUSYBOX = "portside/busybox:latest"
+SANDBOX_HINT = "the sandbox is not up: run `scripts/sandbox up` and `eval $(scripts/sandbox env)` (scripts/test does both)"
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 30, what: str = "condition") -> object:
+    """Poll a blocking condition until it is truthy; fail after ``timeout`` seconds (engines are asynchronous)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.1)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="session")
+def docker_engine() -> Iterator[DockerEngine]:
+    if not os.environ.get("DOCKER_HOST"):
+        pytest.fail(SANDBOX_HINT)
+    engine = DockerEngine()
+    engine.version()  # fails loudly when the engine is down
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="session")
+def kube_admin() -> Iterator[KubeCluster]:
+    if not os.environ.get("KUBECONFIG"):
+        pytest.fail(SANDBOX_HINT)
+    cluster = KubeCluster(context="sandbox-admin")
+    cluster.version()
+    yield cluster
+    cluster.close()
+
+
+@pytest.fixture(scope="session")
+def test_namespace(kube_admin: KubeCluster) -> Iterator[str]:
+    """A namespace of this test session; deleted (with everything in it) at the end."""
+    name = unique("portside-test")
+    kube_admin.request("POST", "/api/v1/namespaces", body={"metadata": {"name": name}})
+    wait_for(
+        lambda: kube_admin.request("GET", f"/api/v1/namespaces/{name}/serviceaccounts/default").get("secrets"),
+        60,
+        "the default service account of the test namespace",
+    )
+    yield name
+    kube_admin.request("DELETE", f"/api/v1/namespaces/{name}")
+
+
+@pytest.fixture
+def container_factory(docker_engine: DockerEngine) -> Iterator[Callable[..., str]]:
+    """Create busybox containers through the real engine; all are removed after the test."""
+    created: list[str] = []
+
+    def create(command: str = "sleep 3600", *, start: bool = True, name: str | None = None, **kwargs: object) -> str:
+        api = docker_engine.api()
+        host_config = api.create_host_config(init=True)  # tini forwards SIGTERM: stop is prompt
+        cid = api.create_container(
+            BUSYBOX, command=command, name=name or unique("pt"), host_config=host_config, **kwargs
+        )["Id"]
+        created.append(cid)
+        if start:
+            api.start(cid)
+        return str(cid)
+
+    yield create
+    for cid in created:
+        try:
+            docker_engine.api().remove_container(cid, force=True)
+        except Exception:  # noqa: BLE001 - already removed by the test
+            pass
+
+
+def pod_manifest(name: str, command: str = "sleep 3600") -> dict[str, object]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "labels": {"app": "portside-test"}},
+        "spec": {
+            "terminationGracePeriodSeconds": 1,
+            "containers": [
+                {"name": "main", "image": BUSYBOX, "imagePullPolicy": "Never", "command": ["sh", "-c", command]}
+            ],
+        },
+    }
+
+
+@pytest.fixture
+def audit(tmp_path: Path) -> AuditLog:
+    return AuditLog(tmp_path / "audit.jsonl")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import uuid
@@ -11,11 +12,14 @@ from pathlib import Path
 import pytest
 
 from tui.adapters.docker_engine import DockerEngine
+from tui.adapters.errors import NotFound
 from tui.adapters.kube_cluster import KubeCluster
 from tui.audit import AuditLog
 
 BUSYBOX = "portside/busybox:latest"
-SANDBOX_HINT = "the sandbox is not up: run `scripts/sandbox up` and `eval $(scripts/sandbox env)` (scripts/test does both)"
+SANDBOX_HINT = (
+    "the sandbox is not up: run `scripts/sandbox up` and `eval $(scripts/sandbox env)` (scripts/test does both)"
+)
 
 
 def wait_for(condition: Callable[[], object], timeout: float = 30, what: str = "condition") -> object:
@@ -59,11 +63,15 @@ def test_namespace(kube_admin: KubeCluster) -> Iterator[str]:
     """A namespace of this test session; deleted (with everything in it) at the end."""
     name = unique("portside-test")
     kube_admin.request("POST", "/api/v1/namespaces", body={"metadata": {"name": name}})
-    wait_for(
-        lambda: kube_admin.request("GET", f"/api/v1/namespaces/{name}/serviceaccounts/default").get("secrets"),
-        60,
-        "the default service account of the test namespace",
-    )
+
+    def service_account_ready() -> bool:
+        try:
+            path = f"/api/v1/namespaces/{name}/serviceaccounts/default"
+            return bool(kube_admin.request("GET", path).get("secrets"))
+        except NotFound:
+            return False
+
+    wait_for(service_account_ready, 60, "the default service account of the test namespace")
     yield name
     kube_admin.request("DELETE", f"/api/v1/namespaces/{name}")
 
@@ -73,9 +81,17 @@ def container_factory(docker_engine: DockerEngine) -> Iterator[Callable[..., str
     """Create busybox containers through the real engine; all are removed after the test."""
     created: list[str] = []
 
-    def create(command: str = "sleep 3600", *, start: bool = True, name: str | None = None, **kwargs: object) -> str:
+    def create(
+        command: str = "sleep 3600",
+        *,
+        start: bool = True,
+        name: str | None = None,
+        port_bindings: dict[int, tuple[str, None]] | None = None,
+        **kwargs: object,
+    ) -> str:
         api = docker_engine.api()
-        host_config = api.create_host_config(init=True)  # tini forwards SIGTERM: stop is prompt
+        # init: tini forwards SIGTERM, so a stop is prompt
+        host_config = api.create_host_config(init=True, port_bindings=port_bindings)
         cid = api.create_container(
             BUSYBOX, command=command, name=name or unique("pt"), host_config=host_config, **kwargs
         )["Id"]
@@ -86,10 +102,8 @@ def container_factory(docker_engine: DockerEngine) -> Iterator[Callable[..., str
 
     yield create
     for cid in created:
-        try:
-            docker_engine.api().remove_container(cid, force=True)
-        except Exception:  # noqa: BLE001 - already removed by the test
-            pass
+        with contextlib.suppress(NotFound):  # the test may have removed it
+            docker_engine.remove_container(cid, force=True)
 
 
 def pod_manifest(name: str, command: str = "sleep 3600") -> dict[str, object]:

@@ -6,12 +6,14 @@ from datetime import UTC, datetime
 
 
 def human_size(size: int) -> str:
+    """Decimal units, at most three significant digits: 999B, 1.5kB, 120MB."""
     value = float(size)
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if value < 1000 or unit == "TB":
-            return f"{value:.0f}{unit}" if unit == "B" or value >= 100 else f"{value:.1f}{unit}"
+    for unit in ("B", "kB", "MB", "GB"):
+        text = f"{value:.0f}" if unit == "B" or round(value, 1) >= 100 else f"{value:.1f}"
+        if float(text) < 1000:
+            return text + unit
         value /= 1000
-    raise AssertionError("unreachable")
+    return f"{value:.1f}TB" if value < 100 else f"{value:.0f}TB"
 
 
 def age(since: datetime | None, now: datetime | None = None) -> str:

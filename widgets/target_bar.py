@@ -24,13 +24,23 @@ class TargetBar(Static):
     STATE_STYLE = {"ok": "bold", "down": "bold reverse", "pending": "dim"}
 
     def render(self) -> Text:
-        text = Text(no_wrap=True, overflow="ellipsis")
-        for name, (label, state) in (("docker", self.docker), ("kube", self.kube)):
-            if name == "kube":
-                text.append(" │ ", style="dim")
-            text.append(f"{name} ", style="dim")
-            text.append(label, style=self.STATE_STYLE.get(state, ""))
+        # The kube side and the badge are never cut; a long Docker endpoint is shortened in its middle.
+        tail = Text(no_wrap=True)
+        tail.append(" │ ", style="dim")
+        tail.append("kube ", style="dim")
+        tail.append(self.kube[0], style=self.STATE_STYLE.get(self.kube[1], ""))
         if self.readonly:
-            text.append(" │ ", style="dim")
-            text.append(" READ-ONLY ", style="bold reverse")
-        return text
+            tail.append(" │ ", style="dim")
+            tail.append(" READ-ONLY ", style="bold reverse")
+        room = max(self.size.width - tail.cell_len - len("docker "), 12)
+        text = Text("docker ", style="dim", no_wrap=True, overflow="ellipsis")
+        text.append(middle_ellipsis(self.docker[0], room), style=self.STATE_STYLE.get(self.docker[1], ""))
+        return text + tail
+
+
+def middle_ellipsis(value: str, width: int) -> str:
+    """``value`` cut to ``width`` cells by replacing its middle with an ellipsis."""
+    if len(value) <= width:
+        return value
+    keep = width - 1
+    return value[: keep // 2] + "…" + value[len(value) - (keep - keep // 2) :]

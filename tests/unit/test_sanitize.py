@@ -21,12 +21,12 @@ FRAGMENTS = ["\x1b[", "\x1b]", "\x1b]52;c;", "\x1b]8;;", "\x1bP", "\x1b\\", "\x0
 hostile = st.lists(
     st.one_of(
         st.sampled_from([*C0, *C1, *BIDI, "\t", "\n", "\r", *FRAGMENTS]),
-        st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=4),
+        st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=4),
     ),
     max_size=12,
 ).map("".join)
 # Text without anything the sanitiser has to touch.
-harmless_char = st.characters(exclude_categories=("Cs",)).filter(lambda c: not FORBIDDEN.match(c) and c != "\r")
+harmless_char = st.characters(exclude_categories=["Cs"]).filter(lambda c: not FORBIDDEN.match(c) and c != "\r")
 
 
 @given(hostile)
@@ -120,6 +120,14 @@ def test_crlf_in_clean_text_becomes_plain_newline() -> None:
     assert clean_text("line1\r\nline2\r\n") == "line1\nline2\n"
 
 
+def test_clean_line_treats_trailing_crlf_like_a_trailing_newline() -> None:
+    assert clean_line("Up 3 minutes\r\n") == clean_line("Up 3 minutes\n") == "Up 3 minutes"
+
+
+def test_clean_line_marks_inner_crlf_as_one_newline_mark() -> None:
+    assert clean_line("a\r\nb") == "a\u2424b"
+
+
 def test_clean_text_keeps_newlines_and_tabs() -> None:
     assert clean_text("key:\n\tvalue\x00\n") == "key:\n\tvalue\n"
 
@@ -190,11 +198,18 @@ def test_line_decoder_cleans_escape_sequences_in_lines() -> None:
     assert decoder.feed(b"\x1b[32mgreen\x1b[0m\n\x1b]52;c;eA==\x07x\n") == ["green", "x"]
 
 
+def test_line_decoder_crlf_line_endings_give_the_same_lines_as_lf() -> None:
+    assert LineDecoder().feed(b"one\r\ntwo\r\n") == ["one", "two"]
+
+
 def test_line_decoder_keeps_empty_lines() -> None:
     assert LineDecoder().feed(b"a\n\nb\n") == ["a", "", "b"]
 
 
-@given(st.lists(st.text(alphabet=st.characters(exclude_categories=("Cs", "Cc", "Cf", "Zl", "Zp"))), max_size=5), st.data())
+@given(
+    st.lists(st.text(alphabet=st.characters(exclude_categories=("Cs", "Cc", "Cf", "Zl", "Zp"))), max_size=5),
+    st.data(),
+)
 def test_line_decoder_any_chunking_gives_the_same_lines(lines: list[str], data: st.DataObject) -> None:
     payload = "".join(line + "\n" for line in lines).encode()
     cuts = sorted(data.draw(st.lists(st.integers(0, len(payload)), max_size=6)))

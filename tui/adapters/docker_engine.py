@@ -74,9 +74,9 @@ def container_from_api(raw: dict[str, Any]) -> ContainerInfo:
     names = [n.lstrip("/") for n in raw.get("Names") or [] if n]
     ports = tuple(
         PortBinding(
-            container_port=int(p.get("PrivatePort", 0)),
-            protocol=str(p.get("Type", "tcp")),
-            host_ip=str(p.get("IP", "")),
+            container_port=int(p.get("PrivatePort") or 0),
+            protocol=clean_line(str(p.get("Type") or "tcp")),
+            host_ip=clean_line(str(p.get("IP") or "")),
             host_port=int(p["PublicPort"]) if p.get("PublicPort") else None,
         )
         for p in raw.get("Ports") or []

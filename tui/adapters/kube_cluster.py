@@ -179,7 +179,7 @@ def pod_status(raw: dict[str, Any]) -> str:
                 reason = term["reason"]
             elif term:
                 reason = f"ExitCode:{term.get('exitCode')}"
-            elif state.get("running") and cs.get("ready"):
+            elif "running" in state and cs.get("ready"):
                 running = True
         if reason == "Completed" and running:
             reason = "Running"

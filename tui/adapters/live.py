@@ -36,7 +36,9 @@ class LiveFeed(ABC, Generic[Item]):
         with self._lock:
             stream, self._stream = self._stream, None
         if stream is not None:
+            # shutdown() (urllib3 responses) wakes a read blocked in another thread; close() alone does not.
             with contextlib.suppress(Exception):
+                getattr(stream, "shutdown", lambda: None)()
                 stream.close()
 
     def _attach(self, stream: Closable) -> None:

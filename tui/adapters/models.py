@@ -20,7 +20,10 @@ class PortBinding:
         inner = f"{self.container_port}/{self.protocol}"
         if self.host_port is None:
             return inner
-        host = f"{self.host_ip}:" if self.host_ip and self.host_ip not in ("0.0.0.0", "::") else ""
+        if not self.host_ip or self.host_ip in ("0.0.0.0", "::"):
+            host = ""
+        else:
+            host = f"[{self.host_ip}]:" if ":" in self.host_ip else f"{self.host_ip}:"
         return f"{host}{self.host_port}->{inner}"
 
 

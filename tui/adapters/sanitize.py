@@ -39,7 +39,15 @@ def clean_line(text: str) -> str:
     """One line (a name, a label, a log line): as clean_text, and a newline becomes a visible mark too."""
     if text.isprintable():
         return text
-    return clean_text(text.rstrip("\n")).replace("\n", "\u2424")  # ␤
+    text = _without_line_ending(text)
+    return clean_text(text).replace("\n", "\u2424")  # ␤
+
+
+def _without_line_ending(line: str) -> str:
+    """Drop one trailing LF or CRLF; a lone CR (a progress bar redrawing) stays visible."""
+    if line.endswith("\r\n"):
+        return line[:-2]
+    return line.removesuffix("\n")
 
 
 class LineDecoder:
@@ -52,7 +60,7 @@ class LineDecoder:
     def feed(self, chunk: bytes) -> list[str]:
         text = self._pending + self._decoder.decode(chunk)
         *lines, self._pending = text.split("\n")
-        return [clean_line(line) for line in lines]
+        return [clean_line(line.removesuffix("\r")) for line in lines]
 
     def flush(self) -> list[str]:
         rest = self._pending + self._decoder.decode(b"", final=True)

@@ -17,6 +17,7 @@ from tui.adapters.kube_cluster import KubeCluster
 from tui.audit import AuditLog
 
 BUSYBOX = "portside/busybox:latest"
+TEST_LABEL = "portside-test=1"  # on every container and namespace a test creates
 SANDBOX_HINT = (
     "the sandbox is not up: run `scripts/sandbox up` and `eval $(scripts/sandbox env)` (scripts/test does both)"
 )
@@ -44,6 +45,9 @@ def docker_engine() -> Iterator[DockerEngine]:
         pytest.fail(SANDBOX_HINT)
     engine = DockerEngine()
     engine.version()  # fails loudly when the engine is down
+    # Containers left by an earlier run that was killed before its teardown:
+    for stale in engine.api().containers(all=True, filters={"label": TEST_LABEL}):
+        engine.remove_container(stale["Id"], force=True)
     yield engine
     engine.close()
 
@@ -61,8 +65,14 @@ def kube_admin() -> Iterator[KubeCluster]:
 @pytest.fixture(scope="session")
 def test_namespace(kube_admin: KubeCluster) -> Iterator[str]:
     """A namespace of this test session; deleted (with everything in it) at the end."""
+    stale = kube_admin.request("GET", "/api/v1/namespaces", {"labelSelector": TEST_LABEL})
+    for item in stale.get("items") or []:  # left by an earlier run that was killed before its teardown
+        with contextlib.suppress(NotFound):
+            kube_admin.request("DELETE", f"/api/v1/namespaces/{item['metadata']['name']}")
     name = unique("portside-test")
-    kube_admin.request("POST", "/api/v1/namespaces", body={"metadata": {"name": name}})
+    kube_admin.request(
+        "POST", "/api/v1/namespaces", body={"metadata": {"name": name, "labels": {"portside-test": "1"}}}
+    )
 
     def service_account_ready() -> bool:
         try:
@@ -92,8 +102,9 @@ def container_factory(docker_engine: DockerEngine) -> Iterator[Callable[..., str
         api = docker_engine.api()
         # init: tini forwards SIGTERM, so a stop is prompt
         host_config = api.create_host_config(init=True, port_bindings=port_bindings)
+        labels = {"portside-test": "1", **kwargs.pop("labels", {})}  # type: ignore[dict-item]
         cid = api.create_container(
-            BUSYBOX, command=command, name=name or unique("pt"), host_config=host_config, **kwargs
+            BUSYBOX, command=command, name=name or unique("pt"), host_config=host_config, labels=labels, **kwargs
         )["Id"]
         created.append(cid)
         if start:

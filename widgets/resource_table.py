@@ -22,6 +22,7 @@ class Column:
     label: str
     render: Callable[[Any], str | Text]
     width: int | None = None
+    volatile: bool = False  # changes with time alone (an age): re-rendered by refresh_volatile()
 
 
 def _cell(value: str | Text) -> Text:
@@ -79,6 +80,12 @@ class ResourceTable(DataTable[Text]):
         for column, before, after, cell in zip(self.spec, old, plain, cells, strict=True):
             if before != after:
                 self.update_cell(key, column.key, cell)
+
+    def refresh_volatile(self) -> None:
+        """Re-render the time-dependent columns; only cells whose text changed are touched."""
+        if any(c.volatile for c in self.spec):
+            for record in list(self.records.values()):
+                self.upsert(record, resort=False)
 
     def discard(self, key: str) -> None:
         if self._cells.pop(key, None) is not None:

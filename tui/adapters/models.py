@@ -48,6 +48,11 @@ class ContainerInfo:
         return dict(self.labels).get(name)
 
     @property
+    def kubernetes_pod(self) -> str | None:
+        """The pod this container belongs to when the kubelet (dockershim) created it."""
+        return self.label("io.kubernetes.pod.name")
+
+    @property
     def compose_project(self) -> str | None:
         return self.label("com.docker.compose.project")
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from rich.text import Text
 
 from tui.actions import ActionObject, Gateway
 from tui.adapters.docker_engine import DockerEngine
-from tui.adapters.models import ContainerInfo
+from tui.adapters.models import ContainerInfo, Deleted, Snapshot, Upserted
 from tui.views.live_view import LiveView, action_bindings
 from widgets.resource_table import Column
 
@@ -34,13 +35,27 @@ class ContainersView(LiveView):
     def __init__(self, engine: DockerEngine, gateway: Gateway, **kwargs: object) -> None:
         super().__init__(engine.watch_containers, gateway, **kwargs)
         self.engine = engine
+        self.pod_containers: set[str] = set()
 
     def target(self) -> str:
         return f"docker {self.engine.endpoint}"
 
+    def apply_delta(self, delta: Snapshot[Any] | Upserted[Any] | Deleted) -> None:
+        # Containers the kubelet runs for pods belong to the Pods area; here they are counted, not listed.
+        if isinstance(delta, Snapshot):
+            self.pod_containers = {c.key for c in delta.items if c.kubernetes_pod}
+            delta = Snapshot(tuple(c for c in delta.items if not c.kubernetes_pod))
+        elif isinstance(delta, Upserted) and delta.item.kubernetes_pod:
+            self.pod_containers.add(delta.item.key)
+            return
+        elif isinstance(delta, Deleted):
+            self.pod_containers.discard(delta.key)
+        super().apply_delta(delta)
+
     def summary(self) -> str:
         running = sum(1 for c in self.table.records.values() if c.state == "running")
-        return f"{self.table.row_count} containers, {running} running"
+        hidden = f" ({len(self.pod_containers)} pod containers in the Pods area)" if self.pod_containers else ""
+        return f"{self.table.row_count} containers, {running} running{hidden}"
 
     def performers(self) -> dict[str, Callable[[ActionObject], None]]:
         engine = self.engine

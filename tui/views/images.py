@@ -14,7 +14,7 @@ class ImagesView(LiveView):
         Column("name", "REPOSITORY:TAG", lambda i: i.name),
         Column("id", "ID", lambda i: short_id(i.id)),
         Column("size", "SIZE", lambda i: human_size(i.size)),
-        Column("created", "CREATED", lambda i: age(i.created)),
+        Column("created", "CREATED", lambda i: age(i.created), volatile=True),
         Column("tags", "OTHER TAGS", lambda i: ", ".join(i.tags[1:])),
     ]
     NOUN = "images"

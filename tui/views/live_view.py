@@ -61,6 +61,8 @@ class LiveView(Vertical):
 
     def on_mount(self) -> None:
         self.follow()
+        if any(c.volatile for c in self.COLUMNS):
+            self.set_interval(5, self.table.refresh_volatile)
 
     def on_unmount(self) -> None:
         if self.feed is not None:

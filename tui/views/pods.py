@@ -35,7 +35,7 @@ class PodsView(LiveView):
         Column("ready", "READY", lambda p: f"{p.ready}/{p.total}"),
         Column("status", "STATUS", status_cell),
         Column("restarts", "RESTARTS", lambda p: str(p.restarts)),
-        Column("age", "AGE", lambda p: age(p.created)),
+        Column("age", "AGE", lambda p: age(p.created), volatile=True),
         Column("node", "NODE", lambda p: p.node),
         Column("ip", "IP", lambda p: p.ip),
     ]

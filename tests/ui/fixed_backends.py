@@ -1,0 +1,123 @@
+"""Fixed data behind the real adapter interfaces, for SVG snapshots that must not change between runs.
+
+Only the snapshot tests use these; every behavioural test talks to the sandbox's real engines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tui.adapters.docker_engine import DockerEngine
+from tui.adapters.kube_cluster import KubeCluster
+from tui.adapters.live import LiveFeed
+from tui.adapters.models import (
+    Backoff,
+    ContainerInfo,
+    Delta,
+    EngineVersion,
+    ImageInfo,
+    PodInfo,
+    PortBinding,
+    Snapshot,
+)
+
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+COMPOSE = (("com.docker.compose.project", "elastic"), ("com.docker.compose.service", "es01"))
+
+CONTAINERS = (
+    ContainerInfo(
+        "c1" * 32,
+        "demo-web",
+        "portside/busybox:latest",
+        "sha256:d6",
+        "running",
+        "Up 2 hours",
+        EPOCH,
+        (PortBinding(80, "tcp", "127.0.0.1", 8080),),
+    ),
+    ContainerInfo(
+        "c2" * 32, "demo-logger", "portside/busybox:latest", "sha256:d6", "running", "Up 2 hours", EPOCH
+    ),
+    ContainerInfo(
+        "c3" * 32,
+        "demo-crashed",
+        "portside/busybox:latest",
+        "sha256:d6",
+        "exited",
+        "Exited (3) 2 hours ago",
+        EPOCH,
+    ),
+    ContainerInfo(
+        "c4" * 32,
+        "es01",
+        "portside/busybox:latest",
+        "sha256:d6",
+        "running",
+        "Up 1 hour",
+        EPOCH,
+        (PortBinding(9200, "tcp", "127.0.0.1", 9200),),
+        COMPOSE,
+    ),
+    ContainerInfo(
+        "c5" * 32, "paused-job", "portside/busybox:latest", "sha256:d6", "paused", "Up 5 minutes (Paused)", EPOCH
+    ),
+)
+# Ages are shown relative to now: keep them a fixed distance from now so the snapshot stays the same.
+IMAGES = (
+    ImageInfo(
+        "sha256:" + "d6" * 32, ("portside/busybox:latest",), 2_011_136, datetime.now(UTC) - timedelta(days=3)
+    ),
+)
+PODS = (
+    PodInfo("u1", "demo", "web-58f6bf78fc-77z6f", "Running", "Running", 1, 1, 0, "localhost", "172.17.0.6", None),
+    PodInfo(
+        "u2",
+        "demo",
+        "crashy-766d754d84-cltn7",
+        "Running",
+        "CrashLoopBackOff",
+        0,
+        1,
+        7,
+        "localhost",
+        "172.17.0.10",
+        None,
+    ),
+)
+
+
+class FixedFeed(LiveFeed[Any]):
+    def __init__(self, items: tuple[Any, ...]) -> None:
+        super().__init__()
+        self.items = items
+
+    def _run(self, backoff: Backoff) -> Iterator[Delta[Any]]:
+        yield Snapshot(self.items)
+        self._closed.wait()
+
+
+class FixedDocker(DockerEngine):
+    def __init__(self) -> None:
+        super().__init__("unix:///run/docker.sock")
+
+    def version(self) -> EngineVersion:
+        return EngineVersion(self.endpoint, "20.10.24 (API 1.41)")
+
+    def watch_containers(self) -> FixedFeed:  # type: ignore[override]
+        return FixedFeed(CONTAINERS)
+
+    def watch_images(self) -> FixedFeed:  # type: ignore[override]
+        return FixedFeed(IMAGES)
+
+
+class FixedKube(KubeCluster):
+    def __init__(self) -> None:
+        super().__init__(context="prod-eu", namespace="demo")
+
+    def version(self) -> EngineVersion:
+        return EngineVersion("prod-eu/demo", "v1.20.2")
+
+    def watch_pods(self, namespace: str | None = None) -> FixedFeed:  # type: ignore[override]
+        return FixedFeed(PODS)

@@ -21,6 +21,10 @@ BULK_TYPED_THRESHOLD = 5  # acting on more objects than this needs the typed con
 
 class Risk(StrEnum):
     READ = "read"
+    INTERACTIVE = (
+        "interactive"  # exec/attach: a mutation (read-only refuses it, audited), asked only when protected
+    )
+    CREATE = "create"  # makes something new, removes nothing: asked only when protected
     REVERSIBLE = "reversible"
     DESTRUCTIVE = "destructive"
     DATA_LOSS = "data-loss"
@@ -50,26 +54,75 @@ class ActionSpec:
             return Confirm.NONE
         if self.risk is Risk.DATA_LOSS or protected or count > BULK_TYPED_THRESHOLD:
             return Confirm.TYPED
+        if self.risk in (Risk.INTERACTIVE, Risk.CREATE):
+            return Confirm.NONE
         return Confirm.YES_NO
 
 
-ACTIONS: dict[str, ActionSpec] = {
-    spec.id: spec
-    for spec in (
-        ActionSpec("container.start", "container", "Start", "U", Risk.REVERSIBLE, "docker start {names}"),
-        ActionSpec("container.stop", "container", "Stop", "S", Risk.REVERSIBLE, "docker stop {names}"),
-        ActionSpec("container.restart", "container", "Restart", "R", Risk.REVERSIBLE, "docker restart {names}"),
-        ActionSpec("container.remove", "container", "Remove", "ctrl+d", Risk.DESTRUCTIVE, "docker rm {names}"),
-        ActionSpec(
-            "pod.delete",
-            "pod",
-            "Delete",
-            "ctrl+d",
-            Risk.DESTRUCTIVE,
-            "kubectl delete pod --namespace {namespace} {names}",
-        ),
-    )
-}
+_SPECS = (
+    # containers
+    ActionSpec("container.start", "container", "Start", "U", Risk.REVERSIBLE, "docker start {names}"),
+    ActionSpec("container.stop", "container", "Stop", "S", Risk.REVERSIBLE, "docker stop {names}"),
+    ActionSpec("container.restart", "container", "Restart", "R", Risk.REVERSIBLE, "docker restart {names}"),
+    ActionSpec("container.pause", "container", "Pause", "z", Risk.REVERSIBLE, "docker pause {names}"),
+    ActionSpec("container.unpause", "container", "Unpause", "Z", Risk.REVERSIBLE, "docker unpause {names}"),
+    ActionSpec("container.kill", "container", "Kill", "ctrl+k", Risk.DESTRUCTIVE, "docker kill {names}"),
+    ActionSpec("container.remove", "container", "Remove", "ctrl+d", Risk.DESTRUCTIVE, "docker rm {names}"),
+    ActionSpec(
+        "container.remove_volumes",
+        "container",
+        "Remove with volumes",
+        "ctrl+x",
+        Risk.DATA_LOSS,
+        "docker rm --volumes {names}",
+    ),
+    ActionSpec("container.shell", "container", "Shell", "s", Risk.INTERACTIVE, "docker exec -it {names} sh"),
+    ActionSpec("container.exec", "container", "Exec", "x", Risk.INTERACTIVE, "docker exec {names} {command}"),
+    ActionSpec("image.run", "image", "Run", "n", Risk.CREATE, "docker run --detach {names}"),
+    # images
+    ActionSpec("image.pull", "image", "Pull", "p", Risk.CREATE, "docker pull {names}"),
+    ActionSpec("image.push", "image", "Push", "P", Risk.CREATE, "docker push {names}"),
+    ActionSpec("image.build", "image", "Build", "b", Risk.CREATE, "docker build {names}"),
+    ActionSpec("image.tag", "image", "Tag", "t", Risk.CREATE, "docker tag {names}"),
+    ActionSpec("image.remove", "image", "Remove", "ctrl+d", Risk.DESTRUCTIVE, "docker rmi {names}"),
+    ActionSpec(
+        "image.remove_force", "image", "Force remove", "ctrl+x", Risk.DESTRUCTIVE, "docker rmi --force {names}"
+    ),
+    ActionSpec("image.prune", "image", "Prune dangling", "ctrl+o", Risk.DATA_LOSS, "docker image prune --force"),
+    # volumes
+    ActionSpec("volume.create", "volume", "Create", "c", Risk.CREATE, "docker volume create {names}"),
+    ActionSpec("volume.remove", "volume", "Remove", "ctrl+d", Risk.DATA_LOSS, "docker volume rm {names}"),
+    ActionSpec("volume.prune", "volume", "Prune unused", "ctrl+o", Risk.DATA_LOSS, "docker volume prune --force"),
+    # networks
+    ActionSpec("network.create", "network", "Create", "c", Risk.CREATE, "docker network create {names}"),
+    ActionSpec("network.remove", "network", "Remove", "ctrl+d", Risk.DESTRUCTIVE, "docker network rm {names}"),
+    ActionSpec(
+        "network.connect",
+        "network",
+        "Connect",
+        "plus",
+        Risk.REVERSIBLE,
+        "docker network connect {names} {container}",
+    ),
+    ActionSpec(
+        "network.disconnect",
+        "network",
+        "Disconnect",
+        "minus",
+        Risk.REVERSIBLE,
+        "docker network disconnect {names} {container}",
+    ),
+    # kubernetes
+    ActionSpec(
+        "pod.delete",
+        "pod",
+        "Delete",
+        "ctrl+d",
+        Risk.DESTRUCTIVE,
+        "kubectl delete pod --namespace {namespace} {names}",
+    ),
+)
+ACTIONS: dict[str, ActionSpec] = {spec.id: spec for spec in _SPECS}
 
 
 def actions_for(kind: str) -> list[ActionSpec]:
@@ -141,11 +194,17 @@ class Gateway:
         perform: Callable[[ActionObject], None],
         *,
         protected: bool = False,
+        details: dict[str, str] | None = None,
     ) -> Result:
-        """Run ``perform`` (blocking, in a thread) once per object, if allowed and confirmed."""
+        """Run ``perform`` (blocking, in a thread) once per object, if allowed and confirmed.
+
+        ``details`` fills the CLI template's other fields ({command}, {container}); never put secrets in them.
+        """
         spec = ACTIONS[action_id]
         names = [o.name for o in objects]
-        cli = spec.cli.format(names=" ".join(names), namespace=objects[0].namespace if objects else "")
+        cli = spec.cli.format_map(
+            {"names": " ".join(names), "namespace": objects[0].namespace if objects else "", **(details or {})}
+        )
         if spec.mutates and self.readonly:
             message = f"read-only mode: {spec.verb.lower()} refused"
             self.audit.append(

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import docker
 import docker.errors
-import requests.exceptions
 
-from tui.adapters.errors import BackendError, NotFound, Unavailable, error_for_status
+from tui.adapters.docker_errors import timestamp, translated_errors
+from tui.adapters.errors import BackendError, NotFound, Unavailable
 from tui.adapters.live import LiveFeed
 from tui.adapters.models import (
     Backoff,
@@ -48,26 +46,6 @@ CONTAINER_ACTIONS = frozenset(
 )
 
 
-@contextmanager
-def translated_errors(what: str) -> Iterator[None]:
-    """Turn docker-py and transport exceptions into our BackendError types."""
-    try:
-        yield
-    except docker.errors.NotFound as exc:
-        raise NotFound(f"{what}: {clean_line(str(exc.explanation or exc))}") from None
-    except docker.errors.APIError as exc:
-        status = exc.status_code or 500
-        raise error_for_status(status, f"{what}: {clean_line(str(exc.explanation or exc))}") from None
-    except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
-        raise Unavailable(f"{what}: Docker engine unreachable ({clean_line(str(exc))})") from None
-
-
-def _when(value: Any) -> datetime:
-    if isinstance(value, int | float):
-        return datetime.fromtimestamp(value, UTC)
-    return datetime.fromtimestamp(0, UTC)
-
-
 def container_from_api(raw: dict[str, Any]) -> ContainerInfo:
     """Parse one entry of GET /containers/json defensively (names, ports and labels may be missing)."""
     cid = str(raw.get("Id", ""))
@@ -89,7 +67,7 @@ def container_from_api(raw: dict[str, Any]) -> ContainerInfo:
         image_id=str(raw.get("ImageID", "")),
         state=clean_line(str(raw.get("State", "unknown"))),
         status=clean_line(str(raw.get("Status", ""))),
-        created=_when(raw.get("Created")),
+        created=timestamp(raw.get("Created")),
         ports=tuple(sorted(set(ports), key=lambda p: (p.container_port, p.protocol, p.host_ip))),
         labels=labels,
         command=clean_line(str(raw.get("Command", ""))),
@@ -102,7 +80,7 @@ def image_from_api(raw: dict[str, Any]) -> ImageInfo:
         id=str(raw.get("Id", "")),
         tags=tags,
         size=int(raw.get("Size") or 0),
-        created=_when(raw.get("Created")),
+        created=timestamp(raw.get("Created")),
     )
 
 
@@ -171,8 +149,8 @@ class DockerEngine:
         with translated_errors("list images"):
             return [image_from_api(i) for i in self.api().images()]
 
-    def watch_images(self) -> ImageFeed:
-        return ImageFeed(self)
+    def watch_images(self) -> RelistFeed:
+        return RelistFeed(self, ("image",), self.list_images)
 
     def events(self, kinds: tuple[str, ...]) -> Any:
         """The engine's event stream (a closable iterator of dicts), subscribed before it is returned."""
@@ -232,13 +210,17 @@ class ContainerFeed(_EventFeed):
         yield Upserted(info) if info is not None else Deleted(cid)
 
 
-class ImageFeed(_EventFeed):
-    kinds = ("image",)
+class RelistFeed(_EventFeed):
+    """For kinds whose events are rare and often name references, not ids (images, volumes, networks):
+    any event lists again. The table applies the snapshot by key, so only what changed is touched."""
 
-    def _list(self) -> list[ImageInfo]:
-        return self.engine.list_images()
+    def __init__(self, engine: DockerEngine, kinds: tuple[str, ...], lister: Callable[[], list[Any]]) -> None:
+        super().__init__(engine)
+        self.kinds = kinds
+        self.lister = lister
+
+    def _list(self) -> list[Any]:
+        return self.lister()
 
     def _apply(self, event: dict[str, Any]) -> Iterator[Delta[Any]]:
-        # Image events are rare and their ids are often references, not ids: list again. The table applies
-        # the snapshot by key, so only what changed is touched.
         yield Snapshot(tuple(self._list()))

@@ -3,47 +3,27 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import docker
 import docker.errors
 
 from tui.adapters.docker_errors import timestamp, translated_errors
-from tui.adapters.errors import BackendError, NotFound, Unavailable
-from tui.adapters.live import LiveFeed
+from tui.adapters.docker_feeds import ContainerFeed, RelistFeed
+from tui.adapters.docker_images import ImagesMixin
+from tui.adapters.docker_logs import LogsMixin
+from tui.adapters.docker_networks import NetworksMixin
+from tui.adapters.docker_run import RunMixin
+from tui.adapters.docker_volumes import VolumesMixin
 from tui.adapters.models import (
-    Backoff,
     ContainerInfo,
-    Deleted,
-    Delta,
     EngineVersion,
     ImageInfo,
     PortBinding,
-    Snapshot,
-    Upserted,
 )
 from tui.adapters.sanitize import clean_line
 
 DEFAULT_HOST = "unix:///var/run/docker.sock"
-# Container events that change what the list shows; exec_*, attach, top, ... do not.
-CONTAINER_ACTIONS = frozenset(
-    [
-        "create",
-        "start",
-        "restart",
-        "stop",
-        "die",
-        "kill",
-        "pause",
-        "unpause",
-        "destroy",
-        "rename",
-        "update",
-        "oom",
-        "health_status",
-    ]
-)
 
 
 def container_from_api(raw: dict[str, Any]) -> ContainerInfo:
@@ -84,7 +64,7 @@ def image_from_api(raw: dict[str, Any]) -> ImageInfo:
     )
 
 
-class DockerEngine:
+class DockerEngine(ImagesMixin, VolumesMixin, NetworksMixin, LogsMixin, RunMixin):
     """One Docker endpoint. Every method blocks: call it from a thread worker."""
 
     def __init__(self, base_url: str | None = None, timeout: int = 15) -> None:
@@ -156,71 +136,3 @@ class DockerEngine:
         """The engine's event stream (a closable iterator of dicts), subscribed before it is returned."""
         with translated_errors("events"):
             return self.api().events(decode=True, filters={"type": list(kinds)})
-
-
-class _EventFeed(LiveFeed[Any]):
-    """Subscribe to events first, then list, then apply events: nothing between the two is missed."""
-
-    kinds: tuple[str, ...] = ()
-
-    def __init__(self, engine: DockerEngine) -> None:
-        super().__init__()
-        self.engine = engine
-
-    def _run(self, backoff: Backoff) -> Iterator[Delta[Any]]:
-        stream = self.engine.events(self.kinds)
-        self._attach(stream)
-        yield Snapshot(tuple(self._list()))
-        backoff.reset()
-        with translated_errors("events"):
-            for event in stream:
-                if self.closed:
-                    return
-                yield from self._apply(event)
-        if not self.closed:
-            raise Unavailable("Docker event stream ended")
-
-    def _list(self) -> list[Any]:
-        raise NotImplementedError
-
-    def _apply(self, event: dict[str, Any]) -> Iterator[Delta[Any]]:
-        raise NotImplementedError
-
-
-class ContainerFeed(_EventFeed):
-    kinds = ("container",)
-
-    def _list(self) -> list[ContainerInfo]:
-        return self.engine.list_containers()
-
-    def _apply(self, event: dict[str, Any]) -> Iterator[Delta[Any]]:
-        action = str(event.get("Action") or event.get("status") or "").split(":")[0]
-        cid = str(event.get("id") or event.get("Actor", {}).get("ID") or "")
-        if action not in CONTAINER_ACTIONS or not cid:
-            return
-        if action == "destroy":
-            yield Deleted(cid)
-            return
-        try:
-            info = self.engine.get_container(cid)
-        except NotFound:
-            info = None
-        except BackendError:
-            raise
-        yield Upserted(info) if info is not None else Deleted(cid)
-
-
-class RelistFeed(_EventFeed):
-    """For kinds whose events are rare and often name references, not ids (images, volumes, networks):
-    any event lists again. The table applies the snapshot by key, so only what changed is touched."""
-
-    def __init__(self, engine: DockerEngine, kinds: tuple[str, ...], lister: Callable[[], list[Any]]) -> None:
-        super().__init__(engine)
-        self.kinds = kinds
-        self.lister = lister
-
-    def _list(self) -> list[Any]:
-        return self.lister()
-
-    def _apply(self, event: dict[str, Any]) -> Iterator[Delta[Any]]:
-        yield Snapshot(tuple(self._list()))

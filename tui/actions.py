@@ -195,10 +195,13 @@ class Gateway:
         *,
         protected: bool = False,
         details: dict[str, str] | None = None,
+        in_thread: bool = True,
     ) -> Result:
         """Run ``perform`` (blocking, in a thread) once per object, if allowed and confirmed.
 
         ``details`` fills the CLI template's other fields ({command}, {container}); never put secrets in them.
+        ``in_thread=False`` runs ``perform`` on the caller's loop: for an interactive shell, which must suspend
+        the terminal from the main thread.
         """
         spec = ACTIONS[action_id]
         names = [o.name for o in objects]
@@ -227,7 +230,10 @@ class Gateway:
         failures: list[str] = []
         for done, obj in enumerate(objects):
             try:
-                await asyncio.to_thread(perform, obj)
+                if in_thread:
+                    await asyncio.to_thread(perform, obj)
+                else:
+                    perform(obj)
             except BackendError as error:
                 failures.append(str(error))
             except asyncio.CancelledError:

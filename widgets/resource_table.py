@@ -39,6 +39,8 @@ class ResourceTable(DataTable[Text]):
         self.spec = columns
         self.sort_column = sort_column or columns[0].key
         self.records: dict[str, Any] = {}
+        self.marked: set[str] = set()
+        self.sort_reverse = False
         self._cells: dict[str, tuple[str, ...]] = {}
 
     def on_mount(self) -> None:
@@ -67,6 +69,8 @@ class ResourceTable(DataTable[Text]):
     def upsert(self, record: Any, *, resort: bool = True) -> None:
         key = record.key
         cells = tuple(_cell(c.render(record)) for c in self.spec)
+        if key in self.marked:
+            cells = (Text("● ", style="bold") + cells[0], *cells[1:])
         plain = tuple(c.markup if c.spans else c.plain for c in cells)
         self.records[key] = record
         if key not in self._cells:
@@ -79,7 +83,7 @@ class ResourceTable(DataTable[Text]):
         self._cells[key] = plain
         for column, before, after, cell in zip(self.spec, old, plain, cells, strict=True):
             if before != after:
-                self.update_cell(key, column.key, cell)
+                self.update_cell(key, column.key, cell, update_width=True)
 
     def refresh_volatile(self) -> None:
         """Re-render the time-dependent columns; only cells whose text changed are touched."""
@@ -88,15 +92,53 @@ class ResourceTable(DataTable[Text]):
                 self.upsert(record, resort=False)
 
     def discard(self, key: str) -> None:
+        self.marked.discard(key)
         if self._cells.pop(key, None) is not None:
             self.records.pop(key, None)
             self.remove_row(key)
+
+    # ---- marks (bulk actions) and sorting
+
+    def toggle_mark(self, key: str) -> None:
+        if key in self.records:
+            self.marked.symmetric_difference_update({key})
+            self.upsert(self.records[key], resort=False)
+
+    def clear_marks(self) -> None:
+        marked, self.marked = self.marked, set()
+        for key in marked:
+            if key in self.records:
+                self.upsert(self.records[key], resort=False)
+
+    def sort_by(self, column: str) -> None:
+        """Sort by a column; choosing the current sort column again reverses the order."""
+        self.sort_reverse = not self.sort_reverse if column == self.sort_column else False
+        self.sort_column = column
+        self._resort()
+
+    def cycle_sort(self) -> None:
+        keys = [c.key for c in self.spec]
+        self.sort_by(keys[(keys.index(self.sort_column) + 1) % len(keys)])
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        if event.column_key.value is not None:
+            self.sort_by(event.column_key.value)
 
     def _resort(self) -> None:
         """Keep rows ordered by the sort column's text, and the cursor on the record it was on."""
         if self.row_count < 2:
             return
         selected = self.selected
-        self.sort(self.sort_column, key=lambda cell: cell.plain.casefold())
+        self.sort(self.sort_column, key=_sort_key, reverse=self.sort_reverse)
         if selected is not None:
             self.move_cursor(row=self.get_row_index(selected.key), scroll=False)
+
+
+def _sort_key(cell: Text) -> tuple[int, float, str]:
+    """Numbers (sizes, counts, percentages) sort as numbers, the rest as text, marks ignored."""
+    text = cell.plain.removeprefix("● ").casefold()
+    number = text.rstrip("%kmgtbi ").replace(",", "")
+    try:
+        return (0, float(number), text)
+    except ValueError:
+        return (1, 0.0, text)

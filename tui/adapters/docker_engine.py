@@ -8,6 +8,7 @@ from typing import Any
 import docker
 import docker.errors
 
+from tui.adapters.docker_containers import ContainersMixin
 from tui.adapters.docker_errors import timestamp, translated_errors
 from tui.adapters.docker_feeds import ContainerFeed, RelistFeed
 from tui.adapters.docker_images import ImagesMixin
@@ -64,7 +65,7 @@ def image_from_api(raw: dict[str, Any]) -> ImageInfo:
     )
 
 
-class DockerEngine(ImagesMixin, VolumesMixin, NetworksMixin, LogsMixin, RunMixin):
+class DockerEngine(ContainersMixin, ImagesMixin, VolumesMixin, NetworksMixin, LogsMixin, RunMixin):
     """One Docker endpoint. Every method blocks: call it from a thread worker."""
 
     def __init__(self, base_url: str | None = None, timeout: int = 15) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from tui.actions import ActionObject, Gateway, Outcome, actions_for
@@ -31,6 +31,11 @@ class LiveView(Vertical):
     COLUMNS: list[Column] = []
     BACKEND = "docker"  # which backend's health this view reports: "docker" or "kube"
     NOUN = "objects"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter", "Filter", id="view.filter"),
+        Binding("space", "mark", "Mark", id="view.mark", show=False),
+        Binding("o", "sort", "Sort", id="view.sort", show=False),
+    ]
 
     class FeedDelta(Message):
         def __init__(self, delta: Delta[Any]) -> None:
@@ -50,10 +55,59 @@ class LiveView(Vertical):
         self.gateway = gateway
         self.feed: LiveFeed[Any] | None = None
         self.last_updated: datetime | None = None
+        self.records: dict[str, Any] = {}  # everything the feed knows; the table shows those that pass shows()
+        self.filter_text = ""
 
     def compose(self) -> ComposeResult:
         yield Static(Text("loading…"), classes="view-status")
+        yield Input(placeholder="filter: text in any column (escape clears)", classes="view-filter")
         yield ResourceTable(self.COLUMNS)
+
+    def shows(self, record: Any) -> bool:
+        """Whether a record is listed: the filter, and the view's own toggles (subclasses extend)."""
+        if not self.filter_text:
+            return True
+        needle = self.filter_text.casefold()
+        return any(needle in _plain(c.render(record)).casefold() for c in self.COLUMNS)
+
+    def refilter(self) -> None:
+        self.table.apply_snapshot([r for r in self.records.values() if self.shows(r)])
+
+    # ---- filter, marks, sort
+
+    def action_filter(self) -> None:
+        box = self.query_one(".view-filter", Input)
+        box.add_class("-open")
+        box.focus()
+
+    @on(Input.Changed, ".view-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        self.refilter()
+        self._show_status(self.summary())
+
+    @on(Input.Submitted, ".view-filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        self.table.focus()
+
+    def key_escape(self) -> None:
+        box = self.query_one(".view-filter", Input)
+        if box.has_class("-open"):
+            box.value = ""
+            box.remove_class("-open")
+            self.table.focus()
+        elif self.table.marked:
+            self.table.clear_marks()
+
+    def action_mark(self) -> None:
+        record = self.table.selected
+        if record is not None:
+            self.table.toggle_mark(record.key)
+            self.table.action_cursor_down()
+            self._show_status(self.summary())
+
+    def action_sort(self) -> None:
+        self.table.cycle_sort()
 
     @property
     def table(self) -> ResourceTable:
@@ -95,14 +149,26 @@ class LiveView(Vertical):
     def apply_delta(self, delta: Snapshot[Any] | Upserted[Any] | Deleted) -> None:
         """Change the table by key. Views that show derived rows (compose stacks) override this."""
         if isinstance(delta, Snapshot):
-            self.table.apply_snapshot(delta.items)
+            self.records = {r.key: r for r in delta.items}
+            self.table.apply_snapshot([r for r in delta.items if self.shows(r)])
         elif isinstance(delta, Upserted):
-            self.table.upsert(delta.item)
+            self.records[delta.item.key] = delta.item
+            if self.shows(delta.item):
+                self.table.upsert(delta.item)
+            else:
+                self.table.discard(delta.item.key)
         else:
+            self.records.pop(delta.key, None)
             self.table.discard(delta.key)
 
     def summary(self) -> str:
-        return f"{self.table.row_count} {self.NOUN}"
+        shown, total = self.table.row_count, len(self.records)
+        text = f"{shown} {self.NOUN}" if shown == total else f"{shown} of {total} {self.NOUN}"
+        if self.filter_text:
+            text += f" matching {self.filter_text!r}"
+        if self.table.marked:
+            text += f" · {len(self.table.marked)} marked (space toggles, escape clears)"
+        return text
 
     def _show_status(self, text: str, *, down: bool = False) -> None:
         status = self.query_one(".view-status", Static)
@@ -125,22 +191,51 @@ class LiveView(Vertical):
         """Action id -> the blocking call that performs it on one object."""
         return {}
 
+    def targets(self) -> list[Any]:
+        """The marked records, else the one under the cursor."""
+        marked = [self.table.records[k] for k in self.table.marked if k in self.table.records]
+        if marked:
+            return marked
+        return [self.table.selected] if self.table.selected is not None else []
+
     def action_act(self, action_id: str) -> None:
-        record = self.table.selected
-        if record is None:
+        records = self.targets()
+        if not records:
             self.notify("Nothing selected", severity="warning")
             return
-        self.perform_action(action_id, [record])
+        self.perform_action(action_id, records)
 
     @work(exit_on_error=False, group="actions")
-    async def perform_action(self, action_id: str, records: list[Any]) -> None:
-        perform = self.performers()[action_id]
+    async def perform_action(
+        self, action_id: str, records: list[Any], details: dict[str, str] | None = None
+    ) -> None:
+        await self.execute(action_id, records, self.performers()[action_id], details=details)
+
+    async def execute(
+        self,
+        action_id: str,
+        records: list[Any],
+        perform: Callable[[ActionObject], None],
+        *,
+        details: dict[str, str] | None = None,
+        in_thread: bool = True,
+    ) -> Outcome:
+        """Run one action through the gateway and tell the user how it ended."""
         objects = [self.action_object(r) for r in records]
-        result = await self.gateway.execute(action_id, self.target(), objects, perform)
+        result = await self.gateway.execute(
+            action_id, self.target(), objects, perform, details=details, in_thread=in_thread
+        )
         severity = {Outcome.DONE: "information", Outcome.DECLINED: "information"}.get(result.outcome, "error")
         self.notify(result.message, severity=severity)  # type: ignore[arg-type]
+        if result.outcome is Outcome.DONE and len(records) > 1:
+            self.table.clear_marks()
+        return result.outcome
 
 
 def action_bindings(kind: str) -> list[BindingType]:
     """Key bindings for a resource kind, derived from the action registry (ids are remappable)."""
     return [Binding(spec.key, f"act('{spec.id}')", spec.verb, id=spec.id) for spec in actions_for(kind)]
+
+
+def _plain(value: str | Text) -> str:
+    return value.plain if isinstance(value, Text) else value

@@ -56,7 +56,7 @@ class PortsideApp(App[None]):
             "compose": ComposeView(self.docker, self.gateway, id="compose-view"),
             "pods": PodsView(self.kube, self.gateway, id="pods-view"),
         }
-        with TabbedContent(initial="containers"):
+        with TabbedContent(initial="containers", id="areas"):
             for n, (area, label) in enumerate(AREAS, start=1):
                 with TabPane(f"{n} {label}", id=area):
                     yield views[area]
@@ -71,10 +71,10 @@ class PortsideApp(App[None]):
         self.query_one("#containers-view ResourceTable").focus()
 
     def action_area(self, area: str) -> None:
-        self.query_one(TabbedContent).active = area
+        self.query_one("#areas", TabbedContent).active = area
         self.query_one(f"#{area}-view ResourceTable").focus()
 
-    @on(TabbedContent.TabActivated)
+    @on(TabbedContent.TabActivated, "#areas")
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
         pane_id = event.pane.id
         if pane_id:

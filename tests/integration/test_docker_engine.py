@@ -93,3 +93,31 @@ def test_feed_reports_disconnected_and_retries_when_the_engine_is_unreachable(tm
     assert isinstance(first, Disconnected)
     assert isinstance(first.error, Unavailable)
     assert first.retry_in == 1.0
+
+
+def test_container_feed_shows_exited_after_a_kill_even_when_the_list_lags(
+    docker_engine: DockerEngine, container_factory: Callable[..., str]
+) -> None:
+    """The engine's list can still say running right after "die"; the feed must end on the truth."""
+    feed = docker_engine.watch_containers()
+    seen: list[object] = []
+    consumer = threading.Thread(target=lambda: seen.extend(feed), daemon=True)
+    consumer.start()
+    try:
+        wait_for(lambda: seen and isinstance(seen[0], Snapshot), 15, "the first snapshot")
+        cid = container_factory()
+        wait_for(
+            lambda: any(isinstance(d, Upserted) and d.item.id == cid and d.item.state == "running" for d in seen),
+            15,
+            "running",
+        )
+        docker_engine.kill_container(cid)
+
+        def last_state() -> str | None:
+            states = [d.item.state for d in seen if isinstance(d, Upserted) and d.item.id == cid]
+            return states[-1] if states else None
+
+        wait_for(lambda: last_state() == "exited", 15, "the last delta to say exited")
+    finally:
+        feed.close()
+        consumer.join(10)

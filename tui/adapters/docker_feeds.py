@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from tui.adapters.docker_errors import translated_errors
-from tui.adapters.errors import BackendError, NotFound, Unavailable
+from tui.adapters.errors import NotFound, Unavailable
 from tui.adapters.live import LiveFeed
 from tui.adapters.models import Backoff, ContainerInfo, Deleted, Delta, Snapshot, Upserted
+from tui.adapters.sanitize import clean_line
 
 # Container events that change what the list shows; exec_*, attach, top, ... do not.
 CONTAINER_ACTIONS = frozenset(
@@ -59,6 +61,22 @@ class _EventFeed(LiveFeed[Any]):
         raise NotImplementedError
 
 
+# The state an event implies. The engine's list view can lag its own events by a moment (a lookup right after
+# "die" may still say running), and no later event would correct it: the event's word wins over the lookup.
+EVENT_STATE = {"start": "running", "restart": "running", "unpause": "running", "pause": "paused", "die": "exited"}
+
+
+def settled(info: ContainerInfo, action: str, event: dict[str, Any]) -> ContainerInfo:
+    state = EVENT_STATE.get(action)
+    if state is None or info.state == state:
+        return info
+    if state == "exited":
+        code = clean_line(str((event.get("Actor") or {}).get("Attributes", {}).get("exitCode", "?")))
+        return replace(info, state=state, status=f"Exited ({code}) Less than a second ago")
+    status = "Up Less than a second" + (" (Paused)" if state == "paused" else "")
+    return replace(info, state=state, status=status)
+
+
 class ContainerFeed(_EventFeed):
     kinds = ("container",)
 
@@ -77,9 +95,10 @@ class ContainerFeed(_EventFeed):
             info = self.engine.get_container(cid)
         except NotFound:
             info = None
-        except BackendError:
-            raise
-        yield Upserted(info) if info is not None else Deleted(cid)
+        if info is None:
+            yield Deleted(cid)
+            return
+        yield Upserted(settled(info, action, event))
 
 
 class RelistFeed(_EventFeed):

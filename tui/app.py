@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import Footer, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from themes import DEFAULT_THEME, THEMES
@@ -24,6 +24,7 @@ from tui.views.pods import PodsView
 from widgets.dialogs import ConfirmDialog
 from widgets.target_bar import TargetBar
 
+MIN_WIDTH, MIN_HEIGHT = 80, 24  # RELIABILITY.md rule 12: usable from 80x24; below it, say so
 AREAS = (("images", "Images"), ("containers", "Containers"), ("compose", "Compose"), ("pods", "Pods"))
 
 
@@ -61,6 +62,13 @@ class PortsideApp(App[None]):
                 with TabPane(f"{n} {label}", id=area):
                     yield views[area]
         yield Footer()
+        yield Static(
+            Text(f"portside needs at least {MIN_WIDTH}x{MIN_HEIGHT}: enlarge the terminal."), id="too-small"
+        )
+
+    def on_resize(self, event: events.Resize) -> None:
+        small = event.size.width < MIN_WIDTH or event.size.height < MIN_HEIGHT
+        self.screen.set_class(small, "-too-small")
 
     def on_mount(self) -> None:
         for theme in THEMES:

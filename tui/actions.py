@@ -78,7 +78,7 @@ _SPECS = (
     ),
     ActionSpec("container.shell", "container", "Shell", "s", Risk.INTERACTIVE, "docker exec -it {names} sh"),
     ActionSpec("container.exec", "container", "Exec", "x", Risk.INTERACTIVE, "docker exec {names} {command}"),
-    ActionSpec("image.run", "image", "Run", "n", Risk.CREATE, "docker run --detach {names}"),
+    ActionSpec("image.run", "image", "Run", "n", Risk.CREATE, "{command}"),  # the form's masked docker run line
     # images
     ActionSpec("image.pull", "image", "Pull", "p", Risk.CREATE, "docker pull {names}"),
     ActionSpec("image.push", "image", "Push", "P", Risk.CREATE, "docker push {names}"),

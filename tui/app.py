@@ -6,6 +6,7 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -122,6 +123,18 @@ class PortsideApp(App[None]):
         elif not event.ok and event.backend in self._versions:
             self._show_backend(event.backend, None, event.detail)
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        # Notifications carry external text (names, engine errors like "[::1]:80"): never parse it as markup.
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
     # ---- faults never exit the app
 
     @on(Worker.StateChanged)
@@ -129,7 +142,7 @@ class PortsideApp(App[None]):
         if event.state is WorkerState.ERROR and event.worker.error is not None:
             error = event.worker.error
             text = str(error) if isinstance(error, BackendError) else f"{type(error).__name__}: {error}"
-            self.notify(Text(text).plain, title="Error", severity="error", timeout=8)
+            self.notify(text, title="Error", severity="error", timeout=8)
 
     def _fatal_error(self) -> None:
         # Textual's crash report prints local variables, which can hold secrets (RELIABILITY.md rule 8).

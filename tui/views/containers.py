@@ -28,6 +28,7 @@ from tui.adapters.errors import BackendError
 from tui.adapters.models import ContainerInfo, Deleted, Snapshot, Upserted
 from tui.format import human_size
 from tui.views.live_view import LiveView, action_bindings
+from tui.views.run_form import run_from_form
 from widgets.detail_screen import DetailScreen, Section
 from widgets.prompt import PromptDialog
 from widgets.resource_table import Column, ResourceTable
@@ -79,6 +80,7 @@ class ContainersView(LiveView):
         *action_bindings("container"),
         Binding("a", "toggle_all", "All/running", id="containers.toggle_all"),
         Binding("d,enter", "inspect", "Inspect", id="containers.inspect"),
+        Binding("n", "run_form", "Run new", id="containers.run"),
     ]
     NOUN = "containers"
 
@@ -212,6 +214,14 @@ class ContainersView(LiveView):
             "container.remove": lambda o: engine.remove_container(o.id),
             "container.remove_volumes": lambda o: engine.remove_container(o.id, volumes=True),
         }
+
+    def action_run_form(self) -> None:
+        record = self.table.selected
+        self.run_worker(
+            run_from_form(self, self.engine, record.image if record else None),
+            group="actions",
+            exit_on_error=False,
+        )
 
     def action_act(self, action_id: str) -> None:
         if action_id == "container.shell":

@@ -9,6 +9,7 @@ confirmation dialog is passed in as a coroutine function.
 from __future__ import annotations
 
 import asyncio
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -205,9 +206,12 @@ class Gateway:
         """
         spec = ACTIONS[action_id]
         names = [o.name for o in objects]
-        cli = spec.cli.format_map(
-            {"names": " ".join(names), "namespace": objects[0].namespace if objects else "", **(details or {})}
-        )
+        fields = {
+            "names": " ".join(names),
+            "namespace": objects[0].namespace if objects else "",
+            **(details or {}),
+        }
+        cli = spec.cli.format_map(defaultdict(str, fields))  # a field the caller did not give stays empty
         if spec.mutates and self.readonly:
             message = f"read-only mode: {spec.verb.lower()} refused"
             self.audit.append(

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import json
-import re
 import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tui.adapters.docker_errors import translated_errors
 from tui.adapters.sanitize import clean_line, clean_text
+from tui.adapters.secrets import MASK, is_secret_name
 
 if TYPE_CHECKING:
     import docker
 
 SHELLS = ("bash", "ash", "sh")
-SECRET_NAME = re.compile(r"pass|secret|token|key|credential|auth", re.IGNORECASE)
-MASK = "••••••"
 
 
 @dataclass(frozen=True)
@@ -52,10 +50,6 @@ def stats_from_api(raw: dict[str, Any]) -> StatsSample:
         memory=max(int(memory.get("usage") or 0) - cache, 0),
         memory_limit=int(memory.get("limit") or 0),
     )
-
-
-def is_secret_name(name: str) -> bool:
-    return bool(SECRET_NAME.search(name))
 
 
 def masked_env(env: list[str], revealed: frozenset[str] = frozenset()) -> list[tuple[str, str]]:

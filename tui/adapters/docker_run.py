@@ -20,6 +20,7 @@ import docker.errors
 from tui.adapters.docker_errors import translated_errors
 from tui.adapters.errors import BackendError, Conflict, InvalidInput, NotFound
 from tui.adapters.sanitize import clean_line
+from tui.adapters.secrets import MASK, is_secret_name
 
 if TYPE_CHECKING:
     import docker
@@ -29,8 +30,6 @@ PROTOCOLS = ("tcp", "udp", "sctp")
 # Docker's own rule for container and local volume names (at least two characters).
 NAME_PATTERN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]+")
 HOSTNAME_LABEL = re.compile(r"[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?")
-SECRET_NAME = re.compile(r"pass|pwd|secret|token|key|credential|auth", re.IGNORECASE)
-MASK = "***"
 
 
 @dataclass(frozen=True)
@@ -207,10 +206,6 @@ def parse_restart(text: str) -> tuple[str, int]:
 
 def split_command(command: str) -> list[str]:
     return shlex.split(command)
-
-
-def is_secret_name(name: str) -> bool:
-    return bool(SECRET_NAME.search(name))
 
 
 # ---- the whole spec

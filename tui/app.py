@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
 from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult
@@ -21,12 +24,22 @@ from tui.views.compose import ComposeView
 from tui.views.containers import ContainersView
 from tui.views.images import ImagesView
 from tui.views.live_view import LiveView
+from tui.views.networks import NetworksView
 from tui.views.pods import PodsView
+from tui.views.volumes import VolumesView
 from widgets.dialogs import ConfirmDialog
 from widgets.target_bar import TargetBar
 
+WORKER_THREADS = 64
 MIN_WIDTH, MIN_HEIGHT = 80, 24  # RELIABILITY.md rule 12: usable from 80x24; below it, say so
-AREAS = (("images", "Images"), ("containers", "Containers"), ("compose", "Compose"), ("pods", "Pods"))
+AREAS = (
+    ("images", "Images"),
+    ("containers", "Containers"),
+    ("compose", "Compose"),
+    ("pods", "Pods"),
+    ("volumes", "Volumes"),
+    ("networks", "Networks"),
+)
 
 
 class PortsideApp(App[None]):
@@ -34,7 +47,7 @@ class PortsideApp(App[None]):
     TITLE = "portside"
     BINDINGS = [
         *(
-            Binding(str(n), f"area('{area}')", label, id=f"area.{area}")
+            Binding(str(n), f"area('{area}')", label, id=f"area.{area}", show=False)  # the tabs show the numbers
             for n, (area, label) in enumerate(AREAS, start=1)
         ),
         Binding("q", "quit", "Quit", id="app.quit"),
@@ -57,6 +70,8 @@ class PortsideApp(App[None]):
             "containers": ContainersView(self.docker, self.gateway, id="containers-view"),
             "compose": ComposeView(self.docker, self.gateway, id="compose-view"),
             "pods": PodsView(self.kube, self.gateway, id="pods-view"),
+            "volumes": VolumesView(self.docker, self.gateway, id="volumes-view"),
+            "networks": NetworksView(self.docker, self.gateway, id="networks-view"),
         }
         with TabbedContent(initial="containers", id="areas"):
             for n, (area, label) in enumerate(AREAS, start=1):
@@ -70,6 +85,12 @@ class PortsideApp(App[None]):
     def on_resize(self, event: events.Resize) -> None:
         small = event.size.width < MIN_WIDTH or event.size.height < MIN_HEIGHT
         self.screen.set_class(small, "-too-small")
+
+    def on_load(self) -> None:
+        # Thread workers run on the loop's default executor, which has min(32, cores + 4) threads: six on a
+        # 2-core server. Every live table holds one for as long as it is mounted, so the default would starve
+        # every later worker. Feeds block on I/O, not CPU: a larger pool costs nothing.
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=WORKER_THREADS))
 
     def on_mount(self) -> None:
         for theme in THEMES:

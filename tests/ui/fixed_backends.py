@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tui.adapters.docker_engine import DockerEngine
+from tui.adapters.docker_networks import NetworkInfo
+from tui.adapters.docker_volumes import VolumeInfo
 from tui.adapters.kube_cluster import KubeCluster
 from tui.adapters.live import LiveFeed
 from tui.adapters.models import (
@@ -87,6 +89,60 @@ PODS = (
     ),
 )
 
+DATA = "/var/lib/docker/volumes/{}/_data"
+VOLUMES = (
+    VolumeInfo(
+        "elastic_data01",
+        "local",
+        DATA.format("elastic_data01"),
+        "local",
+        EPOCH,
+        (("com.docker.compose.project", "elastic"),),
+        ("es01",),
+    ),
+    VolumeInfo(
+        "elastic_data02",
+        "local",
+        DATA.format("elastic_data02"),
+        "local",
+        EPOCH,
+        (("com.docker.compose.project", "elastic"),),
+        ("es02",),
+    ),
+    VolumeInfo("shared-cache", "local", DATA.format("shared-cache"), "local", EPOCH, (), ("demo-web", "es01")),
+    VolumeInfo("scratch", "local", DATA.format("scratch"), "local", EPOCH),
+)
+NETWORKS = (
+    NetworkInfo("3f" * 32, "bridge", "bridge", "local", "172.17.0.0/16", EPOCH, containers=("demo-web",)),
+    NetworkInfo("07" * 32, "host", "host", "local", "", EPOCH),
+    NetworkInfo("26" * 32, "none", "null", "local", "", EPOCH),
+    NetworkInfo(
+        "54" * 32,
+        "elastic_elastic",
+        "bridge",
+        "local",
+        "172.18.0.0/16",
+        EPOCH,
+        False,
+        (("com.docker.compose.project", "elastic"),),
+        ("es01", "es02"),
+    ),
+)
+ELASTIC_INSPECT = {
+    "Name": "elastic_elastic",
+    "Id": "54" * 32,
+    "Driver": "bridge",
+    "Scope": "local",
+    "EnableIPv6": False,
+    "Attachable": True,
+    "IPAM": {"Config": [{"Subnet": "172.18.0.0/16", "Gateway": "172.18.0.1"}]},
+    "Containers": {
+        "c4" * 32: {"Name": "es01", "IPv4Address": "172.18.0.2/16", "IPv6Address": "", "MacAddress": "02:42:ac"},
+        "c6" * 32: {"Name": "es02", "IPv4Address": "172.18.0.3/16", "IPv6Address": "", "MacAddress": "02:42:ad"},
+    },
+    "Labels": {"com.docker.compose.project": "elastic"},
+}
+
 
 class FixedFeed(LiveFeed[Any]):
     def __init__(self, items: tuple[Any, ...]) -> None:
@@ -110,6 +166,15 @@ class FixedDocker(DockerEngine):
 
     def watch_images(self) -> FixedFeed:  # type: ignore[override]
         return FixedFeed(IMAGES)
+
+    def watch_volumes(self) -> FixedFeed:  # type: ignore[override]
+        return FixedFeed(VOLUMES)
+
+    def watch_networks(self) -> FixedFeed:  # type: ignore[override]
+        return FixedFeed(NETWORKS)
+
+    def inspect_network(self, network: str) -> dict[str, Any]:
+        return ELASTIC_INSPECT
 
 
 class FixedKube(KubeCluster):

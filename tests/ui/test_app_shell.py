@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.ui.fixed_backends import FixedDocker, FixedKube
+from tests.ui.test_app_live import until
 from tui.app import AREAS, make_app
 from tui.audit import AuditLog
 
@@ -28,3 +29,11 @@ async def test_number_keys_switch_areas(tmp_path: Path) -> None:
             assert app.screen.query_one("#areas").active == area  # type: ignore[attr-defined]
             assert app.focused is not None and app.focused.parent is not None
             assert app.focused.parent.id == f"{area}-view"
+
+
+async def test_every_area_gets_its_feed_thread_even_on_a_small_machine(tmp_path: Path) -> None:
+    """Each live table holds a worker thread for as long as it lives; the default pool (cores + 4) starved them."""
+    app = make_app(FixedDocker(), FixedKube(), AuditLog(tmp_path / "audit.jsonl"))
+    async with app.run_test(size=(120, 30)) as pilot:
+        views = [app.screen.query_one(f"#{area}-view") for area, _ in AREAS]
+        await until(pilot, lambda: all(v.records for v in views), 10, "every area's first snapshot")  # type: ignore[attr-defined]

@@ -2,10 +2,115 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
 
-if TYPE_CHECKING:
-    import docker
+import docker.errors
+
+from tui.adapters.docker_errors import translated_errors
+from tui.adapters.docker_feeds import RelistFeed
+from tui.adapters.errors import Conflict, InvalidInput
+from tui.adapters.models import Delta
+from tui.adapters.sanitize import clean_line
+
+# The engine's rule for local volume names; portside applies it to the networks it creates too.
+DOCKER_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]+")
+
+
+def invalid_name(name: str) -> str | None:
+    """Why ``name`` is not a valid Docker volume/network name, or None when it is."""
+    if DOCKER_NAME.fullmatch(name):
+        return None
+    return "use 2 or more of a-z A-Z 0-9 _ . - and start with a letter or a digit"
+
+
+def clean_json(value: Any) -> Any:
+    """An inspect document with every key and string passed through clean_line (for display as JSON)."""
+    if isinstance(value, dict):
+        return {clean_line(str(k)): clean_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean_json(v) for v in value]
+    if isinstance(value, str):
+        return clean_line(value)
+    return value
+
+
+def container_name(raw: dict[str, Any]) -> str:
+    """The name of a GET /containers/json entry (the id's start when it has none)."""
+    names = [n.lstrip("/") for n in raw.get("Names") or [] if n]
+    return clean_line(names[0]) if names else str(raw.get("Id", ""))[:12]
+
+
+@dataclass(frozen=True)
+class VolumeInfo:
+    name: str
+    driver: str
+    mountpoint: str
+    scope: str
+    created: datetime | None
+    labels: tuple[tuple[str, str], ...] = ()
+    users: tuple[str, ...] = ()  # names of the containers (any state) that mount it
+
+    @property
+    def key(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class PruneReport:
+    deleted: tuple[str, ...]
+    space_reclaimed: int
+
+
+def volume_from_api(raw: dict[str, Any], users: tuple[str, ...] = ()) -> VolumeInfo:
+    labels = tuple(sorted((clean_line(k), clean_line(str(v))) for k, v in (raw.get("Labels") or {}).items()))
+    return VolumeInfo(
+        name=clean_line(str(raw.get("Name", ""))),
+        driver=clean_line(str(raw.get("Driver") or "")),
+        mountpoint=clean_line(str(raw.get("Mountpoint") or "")),
+        scope=clean_line(str(raw.get("Scope") or "")),
+        created=parse_created(raw.get("CreatedAt")),
+        labels=labels,
+        users=users,
+    )
+
+
+def parse_created(value: Any) -> datetime | None:
+    """An engine timestamp ("2026-01-01T10:00:00.123456789Z"); fromisoformat takes at most microseconds."""
+    text = re.sub(r"(\.\d{6})\d+", r"\1", str(value or ""))
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def volume_users(containers: list[dict[str, Any]]) -> dict[str, tuple[str, ...]]:
+    """Volume name -> the sorted names of the containers mounting it, from one GET /containers/json?all=1."""
+    users: defaultdict[str, set[str]] = defaultdict(set)
+    for raw in containers:
+        for mount in raw.get("Mounts") or []:
+            if mount.get("Type") == "volume" and mount.get("Name"):
+                users[clean_line(str(mount["Name"]))].add(container_name(raw))
+    return {name: tuple(sorted(found)) for name, found in users.items()}
+
+
+# Events that can change what the volumes list shows. A container's start or exec (health checks) cannot:
+# skipping them spares a relist of volumes and containers each time.
+_USAGE_EVENTS = {"volume": {"create", "destroy"}, "container": {"create", "destroy", "rename"}}
+
+
+class VolumeFeed(RelistFeed):
+    """Relists on volume create/destroy and on container create/destroy/rename (they change "used by")."""
+
+    def _apply(self, event: dict[str, Any]) -> Iterator[Delta[Any]]:
+        action = str(event.get("Action") or event.get("status") or "").split(":")[0]
+        relevant = _USAGE_EVENTS.get(str(event.get("Type") or ""))
+        if relevant is None or action in relevant:  # an event of another shape: relist to be safe
+            yield from super()._apply(event)
 
 
 class VolumesMixin:
@@ -13,3 +118,51 @@ class VolumesMixin:
 
     def api(self) -> docker.APIClient:
         raise NotImplementedError
+
+    def list_volumes(self) -> list[VolumeInfo]:
+        """Every volume, with the containers using it (two requests, whatever the number of volumes)."""
+        with translated_errors("list volumes"):
+            volumes = self.api().volumes().get("Volumes") or []
+            users = volume_users(self.api().containers(all=True))
+        return [replace(v, users=users.get(v.name, ())) for v in map(volume_from_api, volumes)]
+
+    def inspect_volume(self, name: str) -> dict[str, Any]:
+        """The engine's inspect document, sanitised (json.dumps it for display)."""
+        with translated_errors(f"inspect volume {name}"):
+            raw = self.api().inspect_volume(name)
+        return dict(clean_json(raw))
+
+    def create_volume(self, name: str, driver: str = "local", labels: dict[str, str] | None = None) -> VolumeInfo:
+        """Create a volume. The engine silently returns an existing one of that name: refuse that instead."""
+        if problem := invalid_name(name):
+            raise InvalidInput(f"volume name {name!r}: {problem}")
+        with translated_errors(f"create volume {name}"):
+            try:
+                self.api().inspect_volume(name)
+            except docker.errors.NotFound:
+                return volume_from_api(self.api().create_volume(name, driver=driver, labels=labels))
+        raise Conflict(f"create volume {name}: a volume of that name exists already")
+
+    def remove_volume(self, name: str) -> None:
+        """Remove a volume; the engine refuses (Conflict) while a container, even a stopped one, uses it."""
+        with translated_errors(f"remove volume {name}"):
+            self.api().remove_volume(name)
+
+    def unused_volumes(self, label: str | None = None) -> list[VolumeInfo]:
+        """The prune preview: local volumes no container references (what `docker volume prune` removes)."""
+        filters: dict[str, Any] = {"dangling": True, "driver": "local"}
+        if label:
+            filters["label"] = label
+        with translated_errors("list unused volumes"):
+            volumes = self.api().volumes(filters=filters).get("Volumes") or []
+        return sorted((volume_from_api(v) for v in volumes), key=lambda v: v.name)
+
+    def prune_volumes(self, label: str | None = None) -> PruneReport:
+        """`docker volume prune --force` (optionally only volumes with ``label``): what went and the space."""
+        with translated_errors("prune volumes"):
+            report = self.api().prune_volumes(filters={"label": label} if label else None)
+        deleted = tuple(sorted(clean_line(str(n)) for n in report.get("VolumesDeleted") or []))
+        return PruneReport(deleted, int(report.get("SpaceReclaimed") or 0))
+
+    def watch_volumes(self) -> RelistFeed:
+        return VolumeFeed(self, ("volume", "container"), self.list_volumes)

@@ -7,6 +7,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from tui.audit import AuditLog
 
 BUSYBOX = "portside/busybox:latest"
 TEST_LABEL = "portside-test=1"  # on every container and namespace a test creates
+STALE_AFTER = 1800  # seconds: what a test created longer ago than this was left by a killed run
 SANDBOX_HINT = (
     "the sandbox is not up: run `scripts/sandbox up` and `eval $(scripts/sandbox env)` (scripts/test does both)"
 )
@@ -45,9 +47,11 @@ def docker_engine() -> Iterator[DockerEngine]:
         pytest.fail(SANDBOX_HINT)
     engine = DockerEngine()
     engine.version()  # fails loudly when the engine is down
-    # Containers left by an earlier run that was killed before its teardown:
+    # Containers left by an earlier run that was killed before its teardown (older than any live run's):
     for stale in engine.api().containers(all=True, filters={"label": TEST_LABEL}):
-        engine.remove_container(stale["Id"], force=True)
+        if stale.get("Created", 0) < time.time() - STALE_AFTER:
+            with contextlib.suppress(NotFound):
+                engine.remove_container(stale["Id"], force=True)
     yield engine
     engine.close()
 
@@ -67,6 +71,9 @@ def test_namespace(kube_admin: KubeCluster) -> Iterator[str]:
     """A namespace of this test session; deleted (with everything in it) at the end."""
     stale = kube_admin.request("GET", "/api/v1/namespaces", {"labelSelector": TEST_LABEL})
     for item in stale.get("items") or []:  # left by an earlier run that was killed before its teardown
+        created = datetime.fromisoformat(item["metadata"]["creationTimestamp"].replace("Z", "+00:00"))
+        if (datetime.now(UTC) - created).total_seconds() < STALE_AFTER:
+            continue
         with contextlib.suppress(NotFound):
             kube_admin.request("DELETE", f"/api/v1/namespaces/{item['metadata']['name']}")
     name = unique("portside-test")

@@ -11,8 +11,10 @@ from tests.ui.test_app_live import app_for, table, until
 from tui.adapters.docker_engine import DockerEngine
 from tui.adapters.errors import NotFound
 from tui.audit import AuditLog
+from tui.views.log_screen import LogScreen
 from widgets.detail_screen import DetailScreen
 from widgets.dialogs import ConfirmDialog
+from widgets.log_view import LogView
 from widgets.prompt import PromptDialog
 
 
@@ -169,3 +171,18 @@ async def test_readonly_refuses_every_container_mutation(
             assert not isinstance(app.screen, ConfirmDialog)
     assert {r["confirmation"] for r in audit.read()} == {"refused"}
     assert state_of(docker_engine, cid) == "running"
+
+
+async def test_l_opens_the_logs_of_the_selected_container(
+    container_factory: Callable[..., str], test_namespace: str, audit: AuditLog
+) -> None:
+    cid = container_factory("sh -c 'echo first-line; echo second-line; sleep 3600'")
+    app = app_for(test_namespace, audit)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select(pilot, app, cid)
+        await pilot.press("l")
+        await until(pilot, lambda: isinstance(app.screen, LogScreen), what="the log screen")
+        view = app.screen.query_one(LogView)
+        await until(pilot, lambda: "second-line" in view.visible_text(), 30, "the container's own output")
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, LogScreen), what="back to the list")

@@ -28,6 +28,7 @@ from tui.adapters.errors import BackendError
 from tui.adapters.models import ContainerInfo, Deleted, Snapshot, Upserted
 from tui.format import human_size
 from tui.views.live_view import LiveView, action_bindings
+from tui.views.log_screen import container_log_screen
 from tui.views.run_form import run_from_form
 from widgets.detail_screen import DetailScreen, Section
 from widgets.prompt import PromptDialog
@@ -81,6 +82,7 @@ class ContainersView(LiveView):
         Binding("a", "toggle_all", "All/running", id="containers.toggle_all"),
         Binding("d,enter", "inspect", "Inspect", id="containers.inspect"),
         Binding("n", "run_form", "Run new", id="containers.run"),
+        Binding("l", "logs", "Logs", id="containers.logs"),
     ]
     NOUN = "containers"
 
@@ -214,6 +216,11 @@ class ContainersView(LiveView):
             "container.remove": lambda o: engine.remove_container(o.id),
             "container.remove_volumes": lambda o: engine.remove_container(o.id, volumes=True),
         }
+
+    def action_logs(self) -> None:
+        record = self.table.selected
+        if record is not None:
+            self.app.push_screen(container_log_screen(self.engine, record))
 
     def action_run_form(self) -> None:
         record = self.table.selected

@@ -60,6 +60,7 @@ class ActionSpec:
         return Confirm.YES_NO
 
 
+# fmt: off
 _SPECS = (
     # containers
     ActionSpec("container.start", "container", "Start", "U", Risk.REVERSIBLE, "docker start {names}"),
@@ -69,26 +70,18 @@ _SPECS = (
     ActionSpec("container.unpause", "container", "Unpause", "Z", Risk.REVERSIBLE, "docker unpause {names}"),
     ActionSpec("container.kill", "container", "Kill", "ctrl+k", Risk.DESTRUCTIVE, "docker kill {names}"),
     ActionSpec("container.remove", "container", "Remove", "ctrl+d", Risk.DESTRUCTIVE, "docker rm {names}"),
-    ActionSpec(
-        "container.remove_volumes",
-        "container",
-        "Remove with volumes",
-        "ctrl+x",
-        Risk.DATA_LOSS,
-        "docker rm --volumes {names}",
-    ),
+    ActionSpec("container.remove_volumes", "container", "Remove with volumes", "ctrl+x", Risk.DATA_LOSS,
+               "docker rm --volumes {names}"),
     ActionSpec("container.shell", "container", "Shell", "s", Risk.INTERACTIVE, "docker exec -it {names} sh"),
     ActionSpec("container.exec", "container", "Exec", "x", Risk.INTERACTIVE, "docker exec {names} {command}"),
-    ActionSpec("image.run", "image", "Run", "n", Risk.CREATE, "{command}"),  # the form's masked docker run line
     # images
+    ActionSpec("image.run", "image", "Run", "n", Risk.CREATE, "{command}"),  # the form's masked docker run line
     ActionSpec("image.pull", "image", "Pull", "p", Risk.CREATE, "docker pull {names}"),
     ActionSpec("image.push", "image", "Push", "P", Risk.CREATE, "docker push {names}"),
     ActionSpec("image.build", "image", "Build", "b", Risk.CREATE, "docker build {names}"),
     ActionSpec("image.tag", "image", "Tag", "t", Risk.CREATE, "docker tag {names}"),
     ActionSpec("image.remove", "image", "Remove", "ctrl+d", Risk.DESTRUCTIVE, "docker rmi {names}"),
-    ActionSpec(
-        "image.remove_force", "image", "Force remove", "ctrl+x", Risk.DESTRUCTIVE, "docker rmi --force {names}"
-    ),
+    ActionSpec("image.remove_force", "image", "Force remove", "ctrl+x", Risk.DESTRUCTIVE, "docker rmi --force {names}"),
     ActionSpec("image.prune", "image", "Prune dangling", "ctrl+o", Risk.DATA_LOSS, "docker image prune --force"),
     # volumes
     ActionSpec("volume.create", "volume", "Create", "c", Risk.CREATE, "docker volume create {names}"),
@@ -97,32 +90,31 @@ _SPECS = (
     # networks
     ActionSpec("network.create", "network", "Create", "c", Risk.CREATE, "docker network create {names}"),
     ActionSpec("network.remove", "network", "Remove", "ctrl+d", Risk.DESTRUCTIVE, "docker network rm {names}"),
-    ActionSpec(
-        "network.connect",
-        "network",
-        "Connect",
-        "plus",
-        Risk.REVERSIBLE,
-        "docker network connect {names} {container}",
-    ),
-    ActionSpec(
-        "network.disconnect",
-        "network",
-        "Disconnect",
-        "minus",
-        Risk.REVERSIBLE,
-        "docker network disconnect {names} {container}",
-    ),
+    ActionSpec("network.connect", "network", "Connect", "plus", Risk.REVERSIBLE,
+               "docker network connect {names} {container}"),
+    ActionSpec("network.disconnect", "network", "Disconnect", "minus", Risk.REVERSIBLE,
+               "docker network disconnect {names} {container}"),
     # kubernetes
-    ActionSpec(
-        "pod.delete",
-        "pod",
-        "Delete",
-        "ctrl+d",
-        Risk.DESTRUCTIVE,
-        "kubectl delete pod --namespace {namespace} {names}",
-    ),
+    ActionSpec("pod.delete", "pod", "Delete", "ctrl+d", Risk.DESTRUCTIVE,
+               "kubectl delete pod --namespace {namespace} {names}"),
+    *(ActionSpec(f"{kind}.scale", kind, "Scale", "s", Risk.REVERSIBLE,
+                 f"kubectl scale {kind} --namespace {{namespace}} {{names}} --replicas {{replicas}}")
+      for kind in ("deployment", "statefulset", "replicaset")),
+    *(ActionSpec(f"{kind}.restart", kind, "Restart", "R", Risk.REVERSIBLE,
+                 f"kubectl rollout restart {kind} --namespace {{namespace}} {{names}}")
+      for kind in ("deployment", "statefulset", "daemonset")),
+    *(ActionSpec(f"{kind}.delete", kind, "Delete", "ctrl+d", Risk.DESTRUCTIVE,
+                 f"kubectl delete {kind} --namespace {{namespace}} {{names}}")
+      for kind in ("deployment", "statefulset", "daemonset", "replicaset", "job", "cronjob", "service")),
+    *(ActionSpec(f"{kind}.delete", kind, "Delete", "ctrl+d", Risk.DATA_LOSS,
+                 f"kubectl delete {kind} --namespace {{namespace}} {{names}}")
+      for kind in ("configmap", "secret")),
+    ActionSpec("namespace.delete", "namespace", "Delete", "ctrl+d", Risk.DATA_LOSS, "kubectl delete namespace {names}"),
+    # Revealing a secret's value is a read, but one worth a record: audited, never confirmed.
+    ActionSpec("secret.reveal", "secret", "Reveal", "v", Risk.READ,
+               "kubectl get secret --namespace {namespace} {names} --output yaml"),
 )
+# fmt: on
 ACTIONS: dict[str, ActionSpec] = {spec.id: spec for spec in _SPECS}
 
 

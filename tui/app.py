@@ -18,16 +18,19 @@ from tui.actions import Confirm, ConfirmRequest, Gateway
 from tui.adapters.docker_engine import DockerEngine
 from tui.adapters.errors import BackendError
 from tui.adapters.kube_cluster import KubeCluster
+from tui.adapters.kube_resources import KINDS
 from tui.adapters.models import EngineVersion
 from tui.audit import AuditLog
 from tui.views.compose import ComposeView
 from tui.views.containers import ContainersView
 from tui.views.images import ImagesView
+from tui.views.kube_area import KubeArea
 from tui.views.live_view import LiveView
 from tui.views.networks import NetworksView
-from tui.views.pods import PodsView
 from tui.views.volumes import VolumesView
 from widgets.dialogs import ConfirmDialog
+from widgets.prompt import PromptDialog
+from widgets.resource_table import ResourceTable
 from widgets.target_bar import TargetBar
 
 WORKER_THREADS = 64
@@ -36,7 +39,7 @@ AREAS = (
     ("images", "Images"),
     ("containers", "Containers"),
     ("compose", "Compose"),
-    ("pods", "Pods"),
+    ("kube", "Kubernetes"),
     ("volumes", "Volumes"),
     ("networks", "Networks"),
 )
@@ -50,6 +53,7 @@ class PortsideApp(App[None]):
             Binding(str(n), f"area('{area}')", label, id=f"area.{area}", show=False)  # the tabs show the numbers
             for n, (area, label) in enumerate(AREAS, start=1)
         ),
+        Binding("colon", "jump", "Go to", id="app.jump"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
@@ -69,7 +73,7 @@ class PortsideApp(App[None]):
             "images": ImagesView(self.docker, self.gateway, id="images-view"),
             "containers": ContainersView(self.docker, self.gateway, id="containers-view"),
             "compose": ComposeView(self.docker, self.gateway, id="compose-view"),
-            "pods": PodsView(self.kube, self.gateway, id="pods-view"),
+            "kube": KubeArea(self.kube, self.gateway, id="kube-view"),
             "volumes": VolumesView(self.docker, self.gateway, id="volumes-view"),
             "networks": NetworksView(self.docker, self.gateway, id="networks-view"),
         }
@@ -98,17 +102,43 @@ class PortsideApp(App[None]):
         self.theme = DEFAULT_THEME
         self.probe("docker")
         self.probe("kube")
-        self.query_one("#containers-view ResourceTable").focus()
+        self.area_table("containers").focus()
 
     def action_area(self, area: str) -> None:
         self.query_one("#areas", TabbedContent).active = area
-        self.query_one(f"#{area}-view ResourceTable").focus()
+        self.area_table(area).focus()
+
+    def area_table(self, area: str) -> ResourceTable:
+        view = self.query_one(f"#{area}-view")
+        return (view.current if isinstance(view, KubeArea) else view).query_one(ResourceTable)
+
+    # ---- ":" jumps to an area or a Kubernetes kind by name, with completion
+
+    @work(exit_on_error=False, group="jump")
+    async def action_jump(self) -> None:
+        names = jump_targets()
+        answer = await self.push_screen_wait(
+            PromptDialog(
+                "Go to:",
+                placeholder="containers, images, volumes, deploy, po, svc, no, ...",
+                suggestions=sorted(names),
+                validate=lambda value: None if value.lower() in names else f"no area or kind called {value!r}",
+            )
+        )
+        if not answer:
+            return
+        target = names[answer.lower()]
+        if target in dict(AREAS):
+            self.action_area(target)
+            return
+        self.action_area("kube")
+        await self.query_one(KubeArea).show(target)
 
     @on(TabbedContent.TabActivated, "#areas")
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
         pane_id = event.pane.id
         if pane_id:
-            self.query_one(f"#{pane_id}-view ResourceTable").focus()
+            self.area_table(pane_id).focus()
 
     # ---- backend health in the target bar
 
@@ -185,6 +215,15 @@ class PortsideApp(App[None]):
         dialog = ConfirmDialog(title, request.target, names, request.cli, typed_word=typed)
         answer: bool = await self.push_screen_wait(dialog)
         return answer
+
+
+def jump_targets() -> dict[str, str]:
+    """Every name ":" accepts, to the area or Kubernetes kind it means."""
+    names = {area: area for area, _ in AREAS} | {label.lower(): area for area, label in AREAS}
+    for kind in KINDS.values():
+        for name in (kind.name, kind.singular, *kind.short_names):
+            names[name] = kind.name
+    return names
 
 
 def make_app(

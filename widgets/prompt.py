@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
 from textual.widgets import Input, Static
 
 Validator = Callable[[str], str | None]  # returns an error message, or None when the value is acceptable
@@ -34,6 +35,7 @@ class PromptDialog(ModalScreen[str | None]):
         placeholder: str = "",
         validate: Validator | None = None,
         hint: str = "",
+        suggestions: list[str] | None = None,
     ) -> None:
         super().__init__()
         self.question = question
@@ -41,11 +43,12 @@ class PromptDialog(ModalScreen[str | None]):
         self.placeholder = placeholder
         self.validate = validate
         self.hint = hint
+        self.suggester = SuggestFromList(suggestions, case_sensitive=False) if suggestions else None
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(self.question))
-            yield Input(self.value, placeholder=self.placeholder)
+            yield Input(self.value, placeholder=self.placeholder, suggester=self.suggester)
             yield Static("", classes="prompt-error")
             if self.hint:
                 yield Static(Text(self.hint), classes="prompt-hint")

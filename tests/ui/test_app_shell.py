@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import TabbedContent
 
 from tests.ui.fixed_backends import FixedDocker, FixedKube
 from tests.ui.test_app_live import until
 from tui.app import AREAS, make_app
 from tui.audit import AuditLog
+from tui.views.kube_area import KubeArea
+from widgets.prompt import PromptDialog
 
 
 async def test_below_80x24_a_notice_covers_the_app_and_goes_when_enlarged(tmp_path: Path) -> None:
@@ -27,13 +33,49 @@ async def test_number_keys_switch_areas(tmp_path: Path) -> None:
             await pilot.press(str(number))
             await pilot.pause()
             assert app.screen.query_one("#areas").active == area  # type: ignore[attr-defined]
-            assert app.focused is not None and app.focused.parent is not None
-            assert app.focused.parent.id == f"{area}-view"
+            assert app.focused is app.area_table(area)
 
 
 async def test_every_area_gets_its_feed_thread_even_on_a_small_machine(tmp_path: Path) -> None:
     """Each live table holds a worker thread for as long as it lives; the default pool (cores + 4) starved them."""
     app = make_app(FixedDocker(), FixedKube(), AuditLog(tmp_path / "audit.jsonl"))
     async with app.run_test(size=(120, 30)) as pilot:
-        views = [app.screen.query_one(f"#{area}-view") for area, _ in AREAS]
-        await until(pilot, lambda: all(v.records for v in views), 10, "every area's first snapshot")  # type: ignore[attr-defined]
+        tables = [app.area_table(area) for area, _ in AREAS]
+        await until(pilot, lambda: all(t.records for t in tables), 10, "every area's first snapshot")
+
+
+async def jump(pilot: Pilot[Any], name: str) -> None:
+    await pilot.press("colon")
+    await until(pilot, lambda: isinstance(pilot.app.screen, PromptDialog), what="the go-to prompt")
+    for char in name:
+        await pilot.press(char)
+    await pilot.press("enter")
+    await until(pilot, lambda: not isinstance(pilot.app.screen, PromptDialog), what="the prompt to close")
+
+
+async def test_colon_jumps_to_areas_and_kubernetes_kinds_by_name_or_short_name(tmp_path: Path) -> None:
+    app = make_app(FixedDocker(), FixedKube(), AuditLog(tmp_path / "audit.jsonl"))
+    async with app.run_test(size=(120, 30)) as pilot:
+        areas = app.screen.query_one("#areas", TabbedContent)
+        await jump(pilot, "images")
+        assert areas.active == "images"
+        await jump(pilot, "deploy")
+        kube = app.screen.query_one(KubeArea)
+        await until(pilot, lambda: areas.active == "kube" and kube.kind == "deployments", what="the deployments")
+        assert app.focused is kube.current.table
+        await jump(pilot, "po")
+        await until(pilot, lambda: kube.kind == "pods", what="back to pods")
+        assert kube.current.id == "pods-view"
+
+
+async def test_colon_refuses_an_unknown_name_and_stays_open(tmp_path: Path) -> None:
+    app = make_app(FixedDocker(), FixedKube(), AuditLog(tmp_path / "audit.jsonl"))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("colon")
+        await until(pilot, lambda: isinstance(app.screen, PromptDialog), what="the go-to prompt")
+        for char in "nothing":
+            await pilot.press(char)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PromptDialog)
+        assert "no area or kind" in str(app.screen.query_one(".prompt-error").render())

@@ -43,6 +43,9 @@ def test_action_ids_are_unique_and_prefixed_by_their_kind() -> None:
 
 @pytest.mark.parametrize("spec", list(ACTIONS.values()), ids=list(ACTIONS))
 def test_every_action_mutates_and_is_confirmed_when_it_can_lose_or_change_state(spec: ActionSpec) -> None:
+    if spec.risk is Risk.READ:  # secret.reveal: audited, never confirmed, allowed in read-only mode
+        assert spec.confirmation(1) is Confirm.NONE
+        return
     assert spec.mutates
     if spec.risk in (Risk.INTERACTIVE, Risk.CREATE):  # a shell or a new object: asked only on protected targets
         assert spec.confirmation(1) is Confirm.NONE
@@ -70,7 +73,9 @@ def test_keys_are_unique_within_a_kind() -> None:
 
 @pytest.mark.parametrize("spec", list(ACTIONS.values()), ids=list(ACTIONS))
 def test_cli_template_formats_with_names_and_namespace(spec: ActionSpec) -> None:
-    cli = spec.cli.format_map({"names": "web-1 web-2", "namespace": "shop", "command": "ls", "container": "c1"})
+    cli = spec.cli.format_map(
+        {"names": "web-1 web-2", "namespace": "shop", "command": "ls", "container": "c1", "replicas": "3"}
+    )
     assert "{" not in cli
     if "{names}" in spec.cli:
         assert "web-1 web-2" in cli

@@ -16,7 +16,7 @@ from typing import Any
 
 import urllib3.exceptions
 from kubernetes import config as kube_config
-from kubernetes.client import ApiClient
+from kubernetes.client import ApiClient, Configuration
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
@@ -224,9 +224,15 @@ class KubeCluster:
     def api(self) -> ApiClient:
         if self._client is None:
             with translated_errors(f"context {self.context or '(none)'}"):
-                self._client = kube_config.new_client_from_config(
-                    config_file=self.kubeconfig, context=self.context or None, persist_config=False
+                configuration = Configuration()
+                kube_config.load_kube_config(
+                    config_file=self.kubeconfig,
+                    context=self.context or None,
+                    client_configuration=configuration,
+                    persist_config=False,  # never write the user's kubeconfig
                 )
+                configuration.connection_pool_maxsize = 32  # one connection per open watch
+                self._client = ApiClient(configuration)
         return self._client
 
     def close(self) -> None:

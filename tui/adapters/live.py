@@ -13,8 +13,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from typing import Any, Generic, Protocol
 
-from tui.adapters.errors import BackendError, Gone
+from tui.adapters.errors import BackendError, Forbidden, Gone
 from tui.adapters.models import Backoff, Delta, Disconnected, Item
+
+FORBIDDEN_RETRY = 30.0  # seconds between asking again for a list the credentials may not read
 
 
 class Closable(Protocol):
@@ -58,7 +60,8 @@ class LiveFeed(ABC, Generic[Item]):
             except BackendError as error:
                 if self.closed:
                     return
-                delay = backoff.next_delay()
+                # A 403 is an answer, not an outage: ask again rarely instead of backing off from 1 s.
+                delay = FORBIDDEN_RETRY if isinstance(error, Forbidden) else backoff.next_delay()
                 yield Disconnected(error, delay)
                 self._closed.wait(delay)
 

@@ -20,6 +20,7 @@ from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from tui.actions import ActionObject, Gateway, Outcome, actions_for
+from tui.adapters.errors import Forbidden
 from tui.adapters.live import LiveFeed
 from tui.adapters.models import Deleted, Delta, Disconnected, Snapshot, Upserted
 from widgets.resource_table import Column, ResourceTable
@@ -136,6 +137,10 @@ class LiveView(Vertical):
     def _on_delta(self, message: FeedDelta) -> None:
         message.stop()
         delta = message.delta
+        if isinstance(delta, Disconnected) and isinstance(delta.error, Forbidden):
+            # The server answered: only this list is refused, the backend is not down.
+            self._show_status(f"forbidden: {delta.error} — asking again in {delta.retry_in:.0f}s", down=True)
+            return
         if isinstance(delta, Disconnected):
             self._show_status(f"{delta.error} — retrying in {delta.retry_in:.0f}s", down=True)
             self.post_message(self.BackendHealth(self.BACKEND, False, str(delta.error)))
@@ -219,11 +224,12 @@ class LiveView(Vertical):
         *,
         details: dict[str, str] | None = None,
         in_thread: bool = True,
+        protected: bool = False,
     ) -> Outcome:
         """Run one action through the gateway and tell the user how it ended."""
         objects = [self.action_object(r) for r in records]
         result = await self.gateway.execute(
-            action_id, self.target(), objects, perform, details=details, in_thread=in_thread
+            action_id, self.target(), objects, perform, details=details, in_thread=in_thread, protected=protected
         )
         severity = {Outcome.DONE: "information", Outcome.DECLINED: "information"}.get(result.outcome, "error")
         self.notify(result.message, severity=severity)  # type: ignore[arg-type]

@@ -1,0 +1,49 @@
+"""The Kubernetes area: one live view per resource kind, mounted the first time it is asked for.
+
+Views are created lazily so that only the kinds a person looks at hold a watch; once mounted a view stays
+(switching back is instant and its table is already current).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import ContentSwitcher
+
+from tui.actions import Gateway
+from tui.adapters import kube_resources as kr
+from tui.adapters.kube_cluster import KubeCluster
+from tui.views.kube_resources import kube_view
+from tui.views.live_view import LiveView
+from tui.views.pods import PodsView
+from widgets.resource_table import ResourceTable
+
+
+class KubeArea(Vertical):
+    def __init__(self, cluster: KubeCluster, gateway: Gateway, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.cluster = cluster
+        self.gateway = gateway
+        self.kind = "pods"
+
+    def compose(self) -> ComposeResult:
+        with ContentSwitcher(initial="pods-view"):
+            yield PodsView(self.cluster, self.gateway, id="pods-view")
+
+    @property
+    def current(self) -> LiveView:
+        switcher = self.query_one(ContentSwitcher)
+        return switcher.query_one(f"#{switcher.current}", LiveView)
+
+    async def show(self, kind: str) -> None:
+        """Switch to a kind by any of its names (pods, po, deployments, deploy, ...)."""
+        found = kr.resource_kind(kind)
+        view_id = f"{found.name}-view"
+        switcher = self.query_one(ContentSwitcher)
+        if not switcher.query(f"#{view_id}"):
+            await switcher.mount(kube_view(self.cluster, self.gateway, found, id=view_id))
+        switcher.current = view_id
+        self.kind = found.name
+        self.current.query_one(ResourceTable).focus()

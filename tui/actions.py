@@ -97,6 +97,7 @@ _SPECS = (
     # kubernetes
     ActionSpec("pod.delete", "pod", "Delete", "ctrl+d", Risk.DESTRUCTIVE,
                "kubectl delete pod --namespace {namespace} {names}"),
+    ActionSpec("pod.shell", "pod", "Shell", "s", Risk.INTERACTIVE, "kubectl exec -it --namespace {namespace} {names} -- sh"),
     *(ActionSpec(f"{kind}.scale", kind, "Scale", "s", Risk.REVERSIBLE,
                  f"kubectl scale {kind} --namespace {{namespace}} {{names}} --replicas {{replicas}}")
       for kind in ("deployment", "statefulset", "replicaset")),

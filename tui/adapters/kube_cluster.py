@@ -248,7 +248,7 @@ class KubeCluster:
         body: Any = None,
         *,
         stream: bool = False,
-        timeout: tuple[float, float] = (5, 30),
+        timeout: tuple[float, float | None] = (5, 30),
     ) -> Any:
         """One raw API call. Returns parsed JSON, or the open urllib3 response when ``stream``."""
         api = self.api()

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import ContentSwitcher
 
 from tui.actions import Gateway
 from tui.adapters import kube_resources as kr
+from tui.adapters.errors import BackendError
 from tui.adapters.kube_cluster import KubeCluster
 from tui.views.kube_resources import kube_view
 from tui.views.live_view import LiveView
@@ -47,3 +49,12 @@ class KubeArea(Vertical):
         switcher.current = view_id
         self.kind = found.name
         self.current.query_one(ResourceTable).focus()
+
+    @on(PodsView.JumpTo)
+    async def _jump_to_owner(self, message: PodsView.JumpTo) -> None:
+        try:
+            await self.show(message.kind)
+        except BackendError:
+            self.notify(f"portside has no view of {message.kind} yet.", severity="warning")
+            return
+        self.current.set_filter(message.name)

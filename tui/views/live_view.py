@@ -76,6 +76,12 @@ class LiveView(Vertical):
 
     # ---- filter, marks, sort
 
+    def set_filter(self, text: str) -> None:
+        """Show only records matching ``text`` (as if typed after /)."""
+        box = self.query_one(".view-filter", Input)
+        box.add_class("-open")
+        box.value = text  # Input.Changed applies it
+
     def action_filter(self) -> None:
         box = self.query_one(".view-filter", Input)
         box.add_class("-open")

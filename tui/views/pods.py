@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
+import shutil
+import subprocess
 from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
+from textual import work
+from textual.binding import Binding
+from textual.message import Message
 
 from tui.actions import ActionObject, Gateway
+from tui.adapters.errors import BackendError
 from tui.adapters.kube_cluster import KubeCluster
+from tui.adapters.kube_pods import events_for, get_pod, object_yaml, pod_logs
 from tui.adapters.models import PodInfo
+from tui.adapters.sanitize import clean_line
 from tui.format import age
 from tui.views.live_view import LiveView, action_bindings
+from tui.views.log_screen import LogScreen
+from widgets.detail_screen import DetailScreen, Section
+from widgets.prompt import PromptDialog
 from widgets.resource_table import Column
 
 HEALTHY = {"Running", "Completed", "Succeeded"}
@@ -39,7 +51,14 @@ class PodsView(LiveView):
         Column("node", "NODE", lambda p: p.node),
         Column("ip", "IP", lambda p: p.ip),
     ]
-    BINDINGS = action_bindings("pod")
+    BINDINGS = [
+        *action_bindings("pod"),
+        Binding("l", "logs", "Logs", id="pods.logs"),
+        Binding("P", "logs(True)", "Previous logs", id="pods.previous_logs"),
+        Binding("d,enter", "describe", "Describe", id="pods.describe"),
+        Binding("y", "yaml", "YAML", id="pods.yaml"),
+        Binding("O", "owner", "Owner", id="pods.owner"),
+    ]
     BACKEND = "kube"
     NOUN = "pods"
 
@@ -55,3 +74,146 @@ class PodsView(LiveView):
 
     def performers(self) -> dict[str, Callable[[ActionObject], None]]:
         return {"pod.delete": lambda o: self.cluster.delete_pod(o.namespace, o.name)}
+
+    # ---- logs, shell, describe, YAML, owner
+
+    async def _choose_container(self, pod: PodInfo) -> str | None:
+        names = [c.name for c in pod.containers] or [""]
+        if len(names) == 1:
+            return names[0]
+        answer = await self.app.push_screen_wait(
+            PromptDialog(
+                f"Container of {pod.name}:",
+                value=names[0],
+                suggestions=names,
+                validate=lambda v: None if v in names else f"{pod.name} has: {', '.join(names)}",
+            )
+        )
+        return answer
+
+    @work(exit_on_error=False, group="pod-open")
+    async def action_logs(self, previous: bool = False) -> None:
+        pod = self.table.selected
+        if pod is None:
+            return
+        container = await self._choose_container(pod)
+        if container is None:
+            return
+        label = "previous instance of " if previous else ""
+        title = f"Logs: {label}{pod.namespace}/{pod.name} · {container}"
+        cluster = self.cluster
+        self.app.push_screen(
+            LogScreen(title, lambda: pod_logs(cluster, pod.namespace, pod.name, container, previous=previous))
+        )
+
+    @work(exit_on_error=False, group="actions")
+    async def action_shell(self) -> None:
+        pod = self.table.selected
+        if pod is None:
+            return
+        kubectl = shutil.which("kubectl")
+        if kubectl is None:
+            self.notify("An interactive shell in a pod needs kubectl on PATH.", severity="error")
+            return
+        container = await self._choose_container(pod)
+        if container is None:
+            return
+        argv = [kubectl]
+        if self.cluster.kubeconfig:
+            argv += ["--kubeconfig", self.cluster.kubeconfig]
+        argv += ["--context", self.cluster.context, "--namespace", pod.namespace, "exec", "-it", pod.name]
+        argv += (
+            ["--container", container, "--", "sh", "-c", FIRST_SHELL]
+            if container
+            else ["--", "sh", "-c", FIRST_SHELL]
+        )
+
+        def interactive(_: ActionObject) -> None:
+            with self.app.suspend():
+                subprocess.run(argv, check=False)  # argv list, never a shell string on our side
+
+        await self.execute("pod.shell", [pod], interactive, in_thread=False)
+
+    @work(exit_on_error=False, group="pod-open")
+    async def action_describe(self) -> None:
+        pod = self.table.selected
+        if pod is None:
+            return
+        try:
+            raw, events = await asyncio.gather(
+                asyncio.to_thread(get_pod, self.cluster, pod.namespace, pod.name),
+                asyncio.to_thread(events_for, self.cluster, pod.namespace, pod.uid),
+            )
+        except BackendError as error:
+            self.notify(str(error), severity="error")
+            return
+        self.app.push_screen(DetailScreen(f"pod {pod.namespace}/{pod.name}", describe_sections(pod, raw, events)))
+
+    @work(exit_on_error=False, group="pod-open")
+    async def action_yaml(self) -> None:
+        pod = self.table.selected
+        if pod is None:
+            return
+        try:
+            raw = await asyncio.to_thread(get_pod, self.cluster, pod.namespace, pod.name)
+        except BackendError as error:
+            self.notify(str(error), severity="error")
+            return
+        self.app.push_screen(
+            DetailScreen(f"pod {pod.namespace}/{pod.name}", [Section("YAML", text=object_yaml(raw))])
+        )
+
+    def action_act(self, action_id: str) -> None:
+        if action_id == "pod.shell":
+            self.action_shell()
+        else:
+            super().action_act(action_id)
+
+    class JumpTo(Message):
+        """Bubbles to the Kubernetes area: show ``kind`` filtered to ``name`` (a pod's owner)."""
+
+        def __init__(self, kind: str, name: str) -> None:
+            super().__init__()
+            self.kind, self.name = kind, name
+
+    def action_owner(self) -> None:
+        pod = self.table.selected
+        if pod is None or not pod.owner:
+            self.notify("This pod has no owner: nothing to jump to.", severity="warning")
+            return
+        kind, _, name = pod.owner.partition("/")
+        self.post_message(self.JumpTo(kind, name))
+
+
+# bash, else ash, else sh: the first shell the container has (RELIABILITY: argv, the script runs in the pod)
+FIRST_SHELL = "command -v bash >/dev/null && exec bash; command -v ash >/dev/null && exec ash; exec sh"
+
+
+def describe_sections(pod: PodInfo, raw: dict[str, Any], events: list[tuple[str, ...]]) -> list[Section]:
+    status = raw.get("status") or {}
+    conditions = ", ".join(
+        f"{c.get('type')}={c.get('status')}" for c in status.get("conditions") or [] if isinstance(c, dict)
+    )
+    summary = "\n".join(
+        [
+            f"name        {pod.name}",
+            f"namespace   {pod.namespace}",
+            f"status      {pod.status} (phase {pod.phase})",
+            f"node        {pod.node or '-'}",
+            f"ip          {pod.ip or '-'}",
+            f"owner       {pod.owner or '-'}",
+            f"restarts    {pod.restarts}",
+            f"conditions  {clean_line(conditions)}",
+            f"labels      {', '.join(f'{k}={v}' for k, v in pod.labels)}",
+        ]
+    )
+    return [
+        Section("Summary", text=summary),
+        Section(
+            "Containers",
+            columns=("NAME", "STATE", "REASON", "READY", "RESTARTS"),
+            rows=tuple((c.name, c.state, c.reason, str(c.ready), str(c.restarts)) for c in pod.containers),
+        ),
+        Section("Events", columns=("LAST SEEN", "TYPE", "REASON", "COUNT", "MESSAGE"), rows=tuple(events)),
+        Section("YAML", text=object_yaml(raw)),
+    ]

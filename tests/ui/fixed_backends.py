@@ -167,6 +167,9 @@ class FixedDocker(DockerEngine):
     def watch_images(self) -> FixedFeed:  # type: ignore[override]
         return FixedFeed(IMAGES)
 
+    def container_counts(self) -> dict[str, int]:
+        return {IMAGES[0].id: len(CONTAINERS)}
+
     def watch_volumes(self) -> FixedFeed:  # type: ignore[override]
         return FixedFeed(VOLUMES)
 

@@ -25,9 +25,10 @@ from tui.actions import ActionObject, Gateway
 from tui.adapters.docker_containers import StatsSample, cpu_percent, inspect_text, masked_env
 from tui.adapters.docker_engine import DockerEngine
 from tui.adapters.errors import BackendError
+from tui.adapters.live import LiveFeed
 from tui.adapters.models import ContainerInfo, Deleted, Snapshot, Upserted
 from tui.format import human_size
-from tui.views.live_view import LiveView, action_bindings
+from tui.views.live_view import DockerView, action_bindings
 from tui.views.log_screen import container_log_screen
 from tui.views.run_form import run_from_form
 from widgets.detail_screen import DetailScreen, Section
@@ -76,7 +77,7 @@ class ContainerStats:
         return human_size(int(values[-1])) if values else ""
 
 
-class ContainersView(LiveView):
+class ContainersView(DockerView):
     BINDINGS = [
         *action_bindings("container"),
         Binding("a", "toggle_all", "All/running", id="containers.toggle_all"),
@@ -86,9 +87,11 @@ class ContainersView(LiveView):
     ]
     NOUN = "containers"
 
+    def engine_feed(self, engine: DockerEngine) -> LiveFeed[Any]:
+        return engine.watch_containers()
+
     def __init__(self, engine: DockerEngine, gateway: Gateway, **kwargs: Any) -> None:
-        super().__init__(engine.watch_containers, gateway, **kwargs)
-        self.engine = engine
+        super().__init__(engine, gateway, **kwargs)
         self.show_all = True
         self.stats = ContainerStats()
         self._on_screen: list[str] = []  # read by the stats thread; replaced (never mutated) on the loop
@@ -200,9 +203,6 @@ class ContainersView(LiveView):
         )
 
     # ---- actions
-
-    def target(self) -> str:
-        return f"docker {self.engine.endpoint}"
 
     def performers(self) -> dict[str, Callable[[ActionObject], None]]:
         engine = self.engine

@@ -23,10 +23,11 @@ from tui.actions import ActionObject, Gateway, Outcome, Result
 from tui.adapters.docker_engine import DockerEngine
 from tui.adapters.docker_images import LayerInfo, ProgressStream, has_registry, parse_reference, reference_error
 from tui.adapters.errors import BackendError
+from tui.adapters.live import LiveFeed
 from tui.adapters.models import ContainerInfo, Deleted, ImageInfo, Snapshot, Upserted
 from tui.format import age, human_size, short_id
 from tui.views.image_build import BuildForm, BuildSpec, ProgressScreen, PrunePreview
-from tui.views.live_view import LiveView, action_bindings
+from tui.views.live_view import DockerView, action_bindings
 from tui.views.run_form import run_from_form
 from widgets.detail_screen import DetailScreen, Section
 from widgets.prompt import PromptDialog
@@ -64,7 +65,7 @@ def _reference(obj: ActionObject) -> str:
     return obj.name if ":" in obj.name else obj.id  # tags always hold a colon, short ids never do
 
 
-class ImagesView(LiveView):
+class ImagesView(DockerView):
     COLUMNS = [
         Column("name", "REPOSITORY:TAG", _name_cell),
         Column("id", "ID", lambda r: short_id(r.image.id)),
@@ -80,16 +81,15 @@ class ImagesView(LiveView):
     ]
     NOUN = "images"
 
-    def __init__(self, engine: DockerEngine, gateway: Gateway, **kwargs: object) -> None:
-        super().__init__(engine.watch_images, gateway, **kwargs)
-        self.engine = engine
+    def engine_feed(self, engine: DockerEngine) -> LiveFeed[Any]:
+        return engine.watch_images()
+
+    def __init__(self, engine: DockerEngine, gateway: Gateway, **kwargs: Any) -> None:
+        super().__init__(engine, gateway, **kwargs)
         self.images: dict[str, ImageInfo] = {}
         self.usage: dict[str, int] | None = None  # image id -> containers using it; None while unknown
         self.show_dangling = False
         self.last_context = os.getcwd()
-
-    def target(self) -> str:
-        return f"docker {self.engine.endpoint}"
 
     def on_show(self) -> None:
         self.count_users()  # containers may have come and gone while another area was shown

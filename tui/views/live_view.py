@@ -20,6 +20,7 @@ from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from tui.actions import ActionObject, Gateway, Outcome, actions_for
+from tui.adapters.docker_engine import DockerEngine
 from tui.adapters.errors import Forbidden
 from tui.adapters.live import LiveFeed
 from tui.adapters.models import Deleted, Delta, Disconnected, Snapshot, Upserted
@@ -242,6 +243,21 @@ class LiveView(Vertical):
         if result.outcome is Outcome.DONE and len(records) > 1:
             self.table.clear_marks()
         return result.outcome
+
+
+class DockerView(LiveView):
+    """A LiveView of one Docker engine, fed by one of its watch methods; the target is the engine's endpoint."""
+
+    def __init__(self, engine: DockerEngine, gateway: Gateway, **kwargs: Any) -> None:
+        super().__init__(lambda: self.engine_feed(engine), gateway, **kwargs)
+        self.engine = engine
+
+    def engine_feed(self, engine: DockerEngine) -> LiveFeed[Any]:
+        """The engine's feed this view shows."""
+        raise NotImplementedError
+
+    def target(self) -> str:
+        return f"docker {self.engine.endpoint}"
 
 
 def action_bindings(kind: str) -> list[BindingType]:

@@ -10,12 +10,13 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
-from tui.actions import ActionObject, Gateway
+from tui.actions import ActionObject
 from tui.adapters.docker_engine import DockerEngine
 from tui.adapters.docker_networks import NetworkInfo, builtin_refusal
+from tui.adapters.live import LiveFeed
 from tui.adapters.models import ContainerInfo
 from tui.format import short_id
-from tui.views.live_view import LiveView, action_bindings
+from tui.views.live_view import DockerView, action_bindings
 from tui.views.volumes import json_section, labels_text, new_name_check
 from widgets.detail_screen import DetailScreen, Section
 from widgets.prompt import PromptDialog, Validator
@@ -67,7 +68,7 @@ def existing_container(containers: list[ContainerInfo]) -> Validator:
     return problem
 
 
-class NetworksView(LiveView):
+class NetworksView(DockerView):
     COLUMNS = [
         Column("name", "NAME", lambda n: n.name),
         Column("id", "ID", lambda n: short_id(n.id)),
@@ -79,12 +80,8 @@ class NetworksView(LiveView):
     BINDINGS = [*action_bindings("network"), Binding("d", "inspect", "Inspect", id="network.inspect")]
     NOUN = "networks"
 
-    def __init__(self, engine: DockerEngine, gateway: Gateway, **kwargs: Any) -> None:
-        super().__init__(engine.watch_networks, gateway, **kwargs)
-        self.engine = engine
-
-    def target(self) -> str:
-        return f"docker {self.engine.endpoint}"
+    def engine_feed(self, engine: DockerEngine) -> LiveFeed[Any]:
+        return engine.watch_networks()
 
     def action_object(self, record: Any) -> ActionObject:
         return record if isinstance(record, ActionObject) else ActionObject(id=record.id, name=record.name)

@@ -12,10 +12,11 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
-from tui.actions import ActionObject, Gateway
+from tui.actions import ActionObject
 from tui.adapters.docker_engine import DockerEngine
 from tui.adapters.docker_volumes import VolumeInfo, invalid_name
-from tui.views.live_view import LiveView, action_bindings
+from tui.adapters.live import LiveFeed
+from tui.views.live_view import DockerView, action_bindings
 from widgets.detail_screen import DetailScreen, Section
 from widgets.prompt import PromptDialog, Validator
 from widgets.resource_table import Column
@@ -62,7 +63,7 @@ def volume_sections(volume: VolumeInfo, raw: dict[str, Any]) -> list[Section]:
     ]
 
 
-class VolumesView(LiveView):
+class VolumesView(DockerView):
     COLUMNS = [
         Column("name", "NAME", lambda v: v.name),
         Column("driver", "DRIVER", lambda v: v.driver),
@@ -72,12 +73,8 @@ class VolumesView(LiveView):
     BINDINGS = [*action_bindings("volume"), Binding("d", "inspect", "Inspect", id="volume.inspect")]
     NOUN = "volumes"
 
-    def __init__(self, engine: DockerEngine, gateway: Gateway, **kwargs: Any) -> None:
-        super().__init__(engine.watch_volumes, gateway, **kwargs)
-        self.engine = engine
-
-    def target(self) -> str:
-        return f"docker {self.engine.endpoint}"
+    def engine_feed(self, engine: DockerEngine) -> LiveFeed[Any]:
+        return engine.watch_volumes()
 
     def action_object(self, record: Any) -> ActionObject:
         return record if isinstance(record, ActionObject) else ActionObject(id=record.name, name=record.name)

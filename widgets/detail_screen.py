@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
@@ -20,6 +21,8 @@ class Section:
     text: str = ""
     columns: tuple[str, ...] = ()
     rows: tuple[tuple[str, ...], ...] = field(default=())
+    # Row index -> its last cell unmasked, shown only when the user presses v on that row (secrets).
+    hidden: dict[int, str] = field(default_factory=dict, repr=False, compare=False)
 
 
 class DetailScreen(Screen[None]):
@@ -28,7 +31,10 @@ class DetailScreen(Screen[None]):
     DetailScreen VerticalScroll { height: 1fr; padding: 0 1; }
     DetailScreen DataTable { height: 1fr; }
     """
-    BINDINGS = [Binding("escape,q", "app.pop_screen", "Back")]
+    BINDINGS = [
+        Binding("escape,q", "app.pop_screen", "Back"),
+        Binding("v", "reveal", "Reveal value", id="detail.reveal"),
+    ]
 
     def __init__(self, title: str, sections: list[Section]) -> None:
         super().__init__()
@@ -41,7 +47,7 @@ class DetailScreen(Screen[None]):
             for n, section in enumerate(self.sections):
                 with TabPane(section.title, id=f"section-{n}"):
                     if section.columns:
-                        table: DataTable[Text] = DataTable(cursor_type="row")
+                        table: DataTable[Text] = DataTable(cursor_type="row", id=f"table-{n}")
                         table.add_columns(*section.columns)
                         for row in section.rows:
                             table.add_row(*(Text(cell) for cell in row))
@@ -50,3 +56,28 @@ class DetailScreen(Screen[None]):
                         with VerticalScroll():
                             yield Static(Text(section.text))
         yield Footer()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reveal":
+            return self._revealable() is not None or None  # shown (greyed) only where something is masked
+        return True
+
+    def _revealable(self) -> tuple[DataTable[Text], Section] | None:
+        focused = self.focused
+        if not isinstance(focused, DataTable) or focused.id is None:
+            return None
+        section = self.sections[int(focused.id.removeprefix("table-"))]
+        return (focused, section) if section.hidden else None
+
+    def action_reveal(self) -> None:
+        """Show the real value of the secret under the cursor, for this screen only."""
+        found = self._revealable()
+        if found is None:
+            return
+        table, section = found
+        row = table.cursor_row
+        if row in section.hidden:
+            column = table.ordered_columns[-1].key
+            table.update_cell(
+                table.coordinate_to_cell_key(Coordinate(row, 0)).row_key, column, Text(section.hidden[row])
+            )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from textual.widgets import DataTable
 
 from tests.conftest import wait_for
 from tests.ui.test_app_live import app_for, table, until
@@ -134,6 +135,15 @@ async def test_inspect_masks_secret_env_values(
         assert values["GREETING"] == "hello" and values["DB_PASSWORD"] != "hunter2"
         raw = next(s for s in screen.sections if s.title == "JSON")
         assert "hunter2" not in raw.text
+        await pilot.press("right")  # the Env tab
+        await pilot.press("tab")  # into its table
+        table = screen.query_one("#table-1", DataTable)
+        assert screen.focused is table
+        secret_row = [name for name, _ in env.rows].index("DB_PASSWORD")
+        table.move_cursor(row=secret_row)
+        assert "hunter2" not in str(table.get_row_at(secret_row))
+        await pilot.press("v")
+        assert table.get_row_at(secret_row)[1].plain == "hunter2"  # revealed on request, on this screen only
 
 
 async def test_exec_command_runs_in_the_container_and_shows_output(

@@ -27,6 +27,8 @@ from tui.adapters.docker_engine import DockerEngine
 from tui.adapters.errors import BackendError
 from tui.adapters.live import LiveFeed
 from tui.adapters.models import ContainerInfo, Deleted, Snapshot, Upserted
+from tui.adapters.sanitize import clean_line
+from tui.adapters.secrets import is_secret_name
 from tui.format import human_size
 from tui.views.live_view import DockerView, action_bindings
 from tui.views.log_screen import container_log_screen
@@ -295,6 +297,16 @@ class ContainersView(DockerView):
         return await asyncio.to_thread(call, *args)
 
 
+def env_section(env: list[str]) -> Section:
+    """Environment with secret-looking values masked; v on such a row reveals it, on this screen only."""
+    hidden = {
+        n: clean_line(item.partition("=")[2])
+        for n, item in enumerate(env)
+        if is_secret_name(item.partition("=")[0])
+    }
+    return Section("Env", columns=("NAME", "VALUE"), rows=tuple(masked_env(env)), hidden=hidden)
+
+
 def inspect_sections(record: ContainerInfo, raw: dict[str, Any]) -> list[Section]:
     """Summary, environment (secrets masked), mounts, ports, networks, labels and the raw JSON."""
     config = raw.get("Config") or {}
@@ -319,7 +331,7 @@ def inspect_sections(record: ContainerInfo, raw: dict[str, Any]) -> list[Section
     text = inspect_text(raw)
     return [
         Section("Summary", text=summary),
-        Section("Env", columns=("NAME", "VALUE"), rows=tuple(masked_env(config.get("Env") or []))),
+        env_section(config.get("Env") or []),
         Section(
             "Mounts",
             columns=("TYPE", "SOURCE", "DESTINATION", "MODE"),

@@ -94,6 +94,17 @@ _SPECS = (
                "docker network connect {names} {container}"),
     ActionSpec("network.disconnect", "network", "Disconnect", "minus", Risk.REVERSIBLE,
                "docker network disconnect {names} {container}"),
+    # compose stacks (the objects are project names)
+    ActionSpec("compose.up", "compose", "Up", "u", Risk.REVERSIBLE, "docker compose -p {names} up -d"),
+    ActionSpec("compose.start", "compose", "Start", "U", Risk.REVERSIBLE, "docker compose -p {names} start"),
+    ActionSpec("compose.stop", "compose", "Stop", "S", Risk.REVERSIBLE, "docker compose -p {names} stop"),
+    ActionSpec("compose.restart", "compose", "Restart", "R", Risk.REVERSIBLE,
+               "docker compose -p {names} restart"),
+    ActionSpec("compose.scale", "compose", "Scale", "s", Risk.REVERSIBLE,
+               "docker compose -p {names} up -d --scale {service}={replicas}"),
+    ActionSpec("compose.down", "compose", "Down", "ctrl+d", Risk.DESTRUCTIVE, "docker compose -p {names} down"),
+    ActionSpec("compose.down_volumes", "compose", "Down with volumes", "ctrl+x", Risk.DATA_LOSS,
+               "docker compose -p {names} down --volumes"),
     # kubernetes
     ActionSpec("pod.delete", "pod", "Delete", "ctrl+d", Risk.DESTRUCTIVE,
                "kubectl delete pod --namespace {namespace} {names}"),

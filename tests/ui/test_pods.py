@@ -31,12 +31,16 @@ async def select_pod(pilot: Any, app: Any, name: str, timeout: float = 90) -> No
 async def test_l_shows_the_pods_real_output_and_P_the_previous_instance(
     kube_admin: KubeCluster, test_namespace: str, audit: AuditLog
 ) -> None:
-    # Each instance prints its own start count, then exits: the kubelet restarts it (restartPolicy Always).
-    name = create_pod(kube_admin, test_namespace, "echo instance-$(date +%s%N); echo marker-line; sleep 2; exit 1")
+    # Each instance prints a mark, lives a while, then exits: the kubelet restarts it (restartPolicy Always).
+    # The kubelet keeps one dead container: "previous" is readable while the current instance runs.
+    name = create_pod(kube_admin, test_namespace, "echo instance-$(date +%s); echo marker-line; sleep 45; exit 1")
     wait_for(
-        lambda: any(p.name == name and p.restarts >= 1 for p in kube_admin.list_pods(test_namespace)),
-        120,
-        "a restart",
+        lambda: any(
+            p.name == name and p.restarts >= 1 and p.status == "Running"
+            for p in kube_admin.list_pods(test_namespace)
+        ),
+        150,
+        "a restarted instance running",
     )
     app = app_for(test_namespace, audit)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -50,7 +54,13 @@ async def test_l_shows_the_pods_real_output_and_P_the_previous_instance(
         await pilot.press("P")
         await until(pilot, lambda: isinstance(app.screen, LogScreen), what="the previous log screen")
         previous = app.screen.query_one(LogView)
-        await until(pilot, lambda: "instance-" in "\n".join(previous.visible_text()), 60, "the previous output")
+        title = app.screen.query_one(".log-title")
+        await until(
+            pilot,
+            lambda: "instance-" in "\n".join(previous.visible_text()),
+            60,
+            f"the previous output (screen says: {title.render()})",
+        )
         assert "previous instance" in app.screen.title_text  # type: ignore[attr-defined]
 
 

@@ -74,7 +74,14 @@ def test_keys_are_unique_within_a_kind() -> None:
 @pytest.mark.parametrize("spec", list(ACTIONS.values()), ids=list(ACTIONS))
 def test_cli_template_formats_with_names_and_namespace(spec: ActionSpec) -> None:
     cli = spec.cli.format_map(
-        {"names": "web-1 web-2", "namespace": "shop", "command": "ls", "container": "c1", "replicas": "3"}
+        {
+            "names": "web-1 web-2",
+            "namespace": "shop",
+            "command": "ls",
+            "container": "c1",
+            "replicas": "3",
+            "service": "web",
+        }
     )
     assert "{" not in cli
     if "{names}" in spec.cli:
@@ -91,7 +98,7 @@ def test_pod_delete_cli_names_namespace_and_pods() -> None:
 
 
 def test_actions_for_returns_only_that_kind() -> None:
-    assert {s.id for s in actions_for("pod")} == {"pod.delete"}
+    assert {s.id for s in actions_for("pod")} == {"pod.delete", "pod.shell"}
     assert all(s.kind == "container" for s in actions_for("container"))
     assert actions_for("no-such-kind") == []
 

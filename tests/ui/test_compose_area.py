@@ -31,8 +31,9 @@ from tui.adapters.kube_cluster import KubeCluster
 from tui.adapters.models import ContainerInfo, PortBinding
 from tui.app import PortsideApp, make_app
 from tui.audit import AuditLog
-from tui.views.compose import ComposeView, ServiceLogLines, StackLogScreen
+from tui.views.compose import ComposeView
 from tui.views.compose_detail import OperationScreen, StackRow, StackScreen, service_rows, stack_row
+from tui.views.compose_logs import ServiceLogLines, StackLogScreen
 from tui.views.live_view import LiveView
 from widgets.detail_screen import DetailScreen
 from widgets.dialogs import ConfirmDialog

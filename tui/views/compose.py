@@ -10,31 +10,25 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from rich.style import Style
-from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.strip import Strip
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable
 from textual.worker import Worker, get_current_worker
 
 from tui.actions import ActionObject, Gateway, Outcome
 from tui.adapters.compose_container import CONFIG_FILES, WORKING_DIR
 from tui.adapters.compose_engine import ComposeEngine
 from tui.adapters.compose_errors import ComposeError
-from tui.adapters.compose_logs import log_sources, merged_logs
 from tui.adapters.compose_model import default_files, load_project
 from tui.adapters.compose_records import ComposeProject
 from tui.adapters.docker_engine import DockerEngine
 from tui.adapters.errors import InvalidInput
 from tui.adapters.live import LiveFeed
-from tui.adapters.log_lines import LogStream
 from tui.adapters.models import ContainerInfo, Deleted, Snapshot, Upserted
 from tui.views.compose_detail import (
     OperationScreen,
@@ -46,18 +40,14 @@ from tui.views.compose_detail import (
     stack_row,
     state_cell,
 )
+from tui.views.compose_logs import stack_log_screen
 from tui.views.live_view import DockerView, action_bindings
-from tui.views.log_screen import LogScreen
 from widgets.detail_screen import DetailScreen, Section
-from widgets.log_buffer import LineLike, LogBuffer
-from widgets.log_view import LogLines, LogView
 from widgets.prompt import PromptDialog
 from widgets.resource_table import Column
 
 MODEL_POLL_SECONDS = 3.0  # how often the stacks' compose files are checked for edits (a stat per file)
-LOG_TAIL = 500  # lines of each container's past shown before following
 MAX_REPLICAS = 100
-PALETTE = ("primary", "secondary", "accent", "success", "warning", "error")  # theme colours of service prefixes
 
 Stamp = tuple[int | None, ...]
 
@@ -123,66 +113,6 @@ def problems_screen(error: ComposeError, title: str) -> DetailScreen:
             Section("Problems", text="\n".join(str(p) for p in error.problems)),
             Section("By line", columns=("FILE", "LINE", "PROBLEM"), rows=rows),
         ],
-    )
-
-
-# ---- merged logs with a coloured prefix per service
-
-
-class ServiceLogLines(LogLines):
-    """LogLines whose source prefix takes the colour of its service (theme colours, by the service's place)."""
-
-    COMPONENT_CLASSES = LogLines.COMPONENT_CLASSES | {f"log-lines--service-{n}" for n in range(len(PALETTE))}
-    DEFAULT_CSS = "\n".join(
-        f"ServiceLogLines > .log-lines--service-{n} {{ color: $text-{name}; text-style: bold; }}"
-        for n, name in enumerate(PALETTE)
-    )
-
-    def __init__(self, buffer: LogBuffer, colours: Mapping[str, int]) -> None:
-        super().__init__(buffer, show_source=True, show_timestamps=False)
-        self.colours = colours
-        self._row_source: str | None = None
-
-    def _render_row(self, line: LineLike, style: Style) -> Strip:
-        self._row_source = line.source
-        try:
-            return super()._render_row(line, style)
-        finally:
-            self._row_source = None
-
-    def get_component_rich_style(self, *names: str, partial: bool = False, default: Style | None = None) -> Style:
-        if names == ("log-lines--source",) and self._row_source is not None:
-            names = (f"log-lines--service-{self.colours.get(self._row_source, 0) % len(PALETTE)}",)
-        return super().get_component_rich_style(*names, partial=partial, default=default)
-
-
-class ServiceLogView(LogView):
-    def __init__(self, colours: Mapping[str, int], max_lines: int) -> None:
-        super().__init__(max_lines, show_source=True)
-        self._lines = ServiceLogLines(self._buffer, colours)
-
-
-class StackLogScreen(LogScreen):
-    """The logs of every container of a stack, merged, each line prefixed by its service in its colour."""
-
-    def __init__(self, title: str, open_stream: Callable[[], LogStream], colours: Mapping[str, int]) -> None:
-        super().__init__(title, open_stream, show_source=True)
-        self.colours = colours
-
-    def compose(self) -> ComposeResult:
-        yield Static(Text(self.title_text), classes="log-title")
-        yield ServiceLogView(self.colours, self.max_lines)
-        yield Footer()
-
-
-def stack_log_screen(engine: DockerEngine, stack: str, containers: list[ContainerInfo]) -> StackLogScreen:
-    sources = log_sources(containers)
-    services = sorted({service for _, service in sources.values()})
-    colours = {source: services.index(service) for source, service in sources.values()}
-    count = len(sources)
-    title = f"Logs: stack {stack} · {len(services)} services, {count} container{'s' if count > 1 else ''}"
-    return StackLogScreen(
-        title, lambda: merged_logs(lambda cid: engine.container_logs(cid, tail=LOG_TAIL), containers), colours
     )
 
 

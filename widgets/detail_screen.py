@@ -59,8 +59,11 @@ class DetailScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reveal":
-            return self._revealable() is not None or None  # shown (greyed) only where something is masked
+            return self._revealable() is not None  # offered only on a table that has masked values
         return True
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
 
     def _revealable(self) -> tuple[DataTable[Text], Section] | None:
         focused = self.focused

@@ -61,6 +61,8 @@ class _EventFeed(LiveFeed[Any]):
         raise NotImplementedError
 
 
+SETTLE_SECONDS = 0.5  # a second look after an event, for kinds listed again on every event
+
 # The state an event implies. The engine's list view can lag its own events by a moment (a lookup right after
 # "die" may still say running), and no later event would correct it: the event's word wins over the lookup.
 EVENT_STATE = {"start": "running", "restart": "running", "unpause": "running", "pause": "paused", "die": "exited"}
@@ -114,4 +116,11 @@ class RelistFeed(_EventFeed):
         return self.lister()
 
     def _apply(self, event: dict[str, Any]) -> Iterator[Delta[Any]]:
-        yield Snapshot(tuple(self._list()))
+        first = tuple(self._list())
+        yield Snapshot(first)
+        # The engine's list can lag the event it just sent (a connect not yet in /networks); nothing later
+        # would correct it, so look once more after a moment and send the difference, if any.
+        if not self._closed.wait(SETTLE_SECONDS):
+            again = tuple(self._list())
+            if again != first:
+                yield Snapshot(again)

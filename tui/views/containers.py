@@ -146,7 +146,7 @@ class ContainersView(DockerView):
         pods = sum(1 for c in self.records.values() if c.kubernetes_pod)
         text = super().summary().replace(f"of {len(self.records)} ", f"of {len(self.records) - pods} ")
         text += f", {running} running" + ("" if self.show_all else " (a: show all)")
-        return text + (f" · {pods} pod containers in the Pods area" if pods else "")
+        return text + (f" · {pods} pod containers (see the Kubernetes area)" if pods else "")
 
     def apply_delta(self, delta: Snapshot[Any] | Upserted[Any] | Deleted) -> None:
         super().apply_delta(delta)

@@ -9,6 +9,7 @@ from typing import Any
 from textual.pilot import Pilot
 
 from tests.ui.fixed_backends import CONTAINERS, FixedDocker, FixedFeed, FixedKube
+from tests.ui.test_app_live import until
 from tests.ui.test_snapshots import settle
 from tui.adapters.docker_images import LayerInfo
 from tui.adapters.models import ContainerInfo, ImageInfo
@@ -69,10 +70,7 @@ async def show_images(pilot: Pilot[Any]) -> None:
     await settle(pilot)
     await pilot.press("1")
     view = pilot.app.screen.query_one("#images-view")
-    for _ in range(200):  # bounded: the USED BY counts arrive from a worker
-        if view.usage is not None:  # type: ignore[attr-defined]
-            break
-        await pilot.pause(0.01)
+    await until(pilot, lambda: view.usage is not None, 10, "the USED BY counts from their worker")  # type: ignore[attr-defined]
     await pilot.pause()
 
 
@@ -86,12 +84,7 @@ def test_image_layers_snapshot(snap_compare: Any, tmp_path: Path) -> None:
         rows = pilot.app.screen.query_one("#images-view ResourceTable", ResourceTable)
         rows.move_cursor(row=rows.get_row_index(WEB_ID))
         await pilot.press("enter")
-        for _ in range(200):
-            if isinstance(pilot.app.screen, DetailScreen):
-                break
-            await pilot.pause(0.01)
-        else:
-            raise AssertionError("the layers screen never opened")
+        await until(pilot, lambda: isinstance(pilot.app.screen, DetailScreen), 10, "the layers screen")
         await pilot.pause()
 
     assert snap_compare(app(tmp_path), terminal_size=(120, 30), run_before=show_layers)

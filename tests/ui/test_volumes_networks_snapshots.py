@@ -10,6 +10,7 @@ from textual.pilot import Pilot
 from textual.widgets import TabbedContent
 
 from tests.ui.fixed_backends import FixedDocker
+from tests.ui.test_app_live import until
 from tests.ui.test_volumes_networks import ViewApp
 from tui.audit import AuditLog
 from widgets.detail_screen import DetailScreen
@@ -19,12 +20,7 @@ from widgets.resource_table import ResourceTable
 async def settle(pilot: Pilot[Any]) -> None:
     """Wait (bounded) until the fixed feed has filled the table."""
     table = pilot.app.screen.query_one(ResourceTable)
-    for _ in range(200):
-        if table.row_count:
-            break
-        await pilot.pause(0.01)
-    else:
-        raise AssertionError("the fixed feed never filled the table")
+    await until(pilot, lambda: table.row_count, 10, "the fixed feed to fill the table")
     await pilot.pause()
 
 
@@ -40,12 +36,7 @@ def test_network_detail_snapshot(snap_compare: Any, tmp_path: Path) -> None:
         table = pilot.app.screen.query_one(ResourceTable)
         table.move_cursor(row=table.get_row_index("54" * 32))
         await pilot.press("enter")
-        for _ in range(200):
-            if isinstance(pilot.app.screen, DetailScreen):
-                break
-            await pilot.pause(0.01)
-        else:
-            raise AssertionError("the detail screen never opened")
+        await until(pilot, lambda: isinstance(pilot.app.screen, DetailScreen), 10, "the detail screen")
         pilot.app.screen.query_one(TabbedContent).active = "section-1"  # the connected containers
         await pilot.pause()
 

@@ -1,20 +1,22 @@
 """Seed the sandbox with the demo's sample resources. Idempotent: what exists is left as it is.
 
 Docker: a web server, a chatty logger and a crashed container; the seed-shaped compose stack from
-examples/ (through Debian's docker-compose, the reference implementation of the compose labels).
+examples/, brought up by portside's own compose engine.
 Kubernetes: namespace "demo" with a 3-replica web deployment and one that crash-loops.
 Run with the sandbox's environment (scripts/sandbox env).
 """
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import docker
 import docker.errors
 
+from tui.adapters.compose_engine import ComposeEngine
+from tui.adapters.compose_model import load_project
+from tui.adapters.docker_engine import DockerEngine
 from tui.adapters.errors import Conflict
 from tui.adapters.kube_cluster import KubeCluster
 
@@ -54,8 +56,11 @@ def seed_docker() -> None:
         container = client.containers.create(IMAGE, name=name, labels={"portside.demo": "1"}, **options)
         container.start()
         print(f"    container {name} {'ran once' if once else 'started'}")
-    compose = ["docker-compose", "-p", "elastic", "-f", str(ROOT / "examples/elastic-stack/docker-compose.yml")]
-    subprocess.run([*compose, "up", "-d"], check=True)
+    # portside's own compose engine (no compose plugin needed); an unchanged stack is left as it is.
+    project = load_project([ROOT / "examples/elastic-stack/docker-compose.yml"], project_name="elastic")
+    result = ComposeEngine(DockerEngine()).up(project)
+    changed = [f"{e.name} {e.action}" for e in result.events if e.kind == "container"]
+    print(f"    compose stack elastic: {', '.join(changed) if changed else 'up to date'}")
 
 
 def deployment(name: str, replicas: int, command: list[str]) -> dict[str, object]:

@@ -17,7 +17,7 @@ from themes import DEFAULT_THEME, THEMES
 from tui.actions import Confirm, ConfirmRequest, Gateway
 from tui.adapters.docker_engine import DockerEngine
 from tui.adapters.errors import BackendError
-from tui.adapters.kube_cluster import KubeCluster
+from tui.adapters.kube_cluster import ALL_NAMESPACES, KubeCluster, list_contexts
 from tui.adapters.kube_resources import KINDS
 from tui.adapters.models import EngineVersion
 from tui.audit import AuditLog
@@ -117,15 +117,35 @@ class PortsideApp(App[None]):
     @work(exit_on_error=False, group="jump")
     async def action_jump(self) -> None:
         names = jump_targets()
+        try:
+            contexts, _ = await asyncio.to_thread(list_contexts, self.kube.kubeconfig)
+        except BackendError:
+            contexts = []
+        switches = [f"ctx {c.name}" for c in contexts] + ["ns all"]
+
+        def problem(value: str) -> str | None:
+            verb, _, rest = value.partition(" ")
+            if verb in ("ctx", "ns"):
+                return None if rest.strip() else f"{verb} needs a name"
+            return None if value.lower() in names else f"no area or kind called {value!r}"
+
         answer = await self.push_screen_wait(
             PromptDialog(
                 "Go to:",
-                placeholder="containers, images, volumes, deploy, po, svc, no, ...",
-                suggestions=sorted(names),
-                validate=lambda value: None if value.lower() in names else f"no area or kind called {value!r}",
+                placeholder="containers, images, deploy, po, svc, no, ... or ctx NAME, ns NAME, ns all",
+                suggestions=sorted(names) + switches,
+                validate=problem,
             )
         )
         if not answer:
+            return
+        verb, _, rest = answer.partition(" ")
+        if verb == "ctx":
+            await self.switch_kube(context=rest.strip(), namespace=None)
+            return
+        if verb == "ns":
+            name = rest.strip()
+            await self.switch_kube(context=self.kube.context, namespace=ALL_NAMESPACES if name == "all" else name)
             return
         target = names[answer.lower()]
         if target in dict(AREAS):
@@ -133,6 +153,23 @@ class PortsideApp(App[None]):
             return
         self.action_area("kube")
         await self.query_one(KubeArea).show(target)
+
+    async def switch_kube(self, *, context: str | None, namespace: str | None) -> None:
+        """Use another kube context or namespace: a new client, a new Kubernetes area; the kubeconfig is not
+        written. A namespace the user may not list can still be typed; its views then say "forbidden"."""
+        old = self.query_one(KubeArea)
+        kind = old.kind
+        self.kube = KubeCluster(self.kube.kubeconfig, context, namespace)
+        self._versions.pop("kube", None)
+        self.query_one(TargetBar).kube = ("connecting…", "pending")
+        pane = old.parent
+        await old.remove()
+        area = KubeArea(self.kube, self.gateway, id="kube-view")
+        await pane.mount(area)  # type: ignore[union-attr]
+        self.probe("kube")
+        self.action_area("kube")
+        if kind != "pods":
+            await area.show(kind)
 
     @on(TabbedContent.TabActivated, "#areas")
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:

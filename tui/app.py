@@ -181,16 +181,20 @@ class PortsideApp(App[None]):
 
     @work(thread=True, exit_on_error=False, group="probe")
     def probe(self, backend: str) -> None:
+        client: DockerEngine | KubeCluster = self.docker if backend == "docker" else self.kube
         try:
-            found = self.docker.version() if backend == "docker" else self.kube.version()
-        except BackendError as error:
-            if not get_current_worker().is_cancelled:
-                self.call_from_thread(self._show_backend, backend, None, str(error))
-            return
+            found: EngineVersion | None = client.version()
+            error = ""
+        except BackendError as failure:
+            found, error = None, str(failure)
         if not get_current_worker().is_cancelled:
-            self.call_from_thread(self._show_backend, backend, found, "")
+            self.call_from_thread(self._show_backend, backend, client, found, error)
 
-    def _show_backend(self, backend: str, found: EngineVersion | None, error: str) -> None:
+    def _show_backend(
+        self, backend: str, client: DockerEngine | KubeCluster, found: EngineVersion | None, error: str
+    ) -> None:
+        if client is not (self.docker if backend == "docker" else self.kube):
+            return  # an answer about the context in use before a switch
         bar = self.query_one(TargetBar)
         if found is not None:
             self._versions[backend] = found
@@ -209,7 +213,9 @@ class PortsideApp(App[None]):
         if event.ok and event.backend not in self._versions:
             self.probe(event.backend)
         elif not event.ok and event.backend in self._versions:
-            self._show_backend(event.backend, None, event.detail)
+            self._show_backend(
+                event.backend, self.docker if event.backend == "docker" else self.kube, None, event.detail
+            )
 
     def notify(
         self,

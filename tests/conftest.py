@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,6 +37,14 @@ def wait_for(condition: Callable[[], object], timeout: float = 30, what: str = "
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(0.1)
+
+
+def collect(feed: Any) -> tuple[list[Any], threading.Thread]:
+    """Consume a live feed in a thread, as a view's worker does; the test closes the feed and joins."""
+    seen: list[Any] = []
+    consumer = threading.Thread(target=lambda: seen.extend(feed), daemon=True)
+    consumer.start()
+    return seen, consumer
 
 
 def unique(prefix: str) -> str:

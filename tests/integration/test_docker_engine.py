@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import pytest
 
-from tests.conftest import BUSYBOX, unique, wait_for
+from tests.conftest import BUSYBOX, collect, unique, wait_for
 from tui.adapters.docker_engine import DockerEngine
 from tui.adapters.errors import NotFound, Unavailable
 from tui.adapters.models import Deleted, Disconnected, Snapshot, Upserted
@@ -65,9 +64,7 @@ def test_container_feed_yields_snapshot_then_live_changes(
     docker_engine: DockerEngine, container_factory: Callable[..., str]
 ) -> None:
     feed = docker_engine.watch_containers()
-    seen: list[object] = []
-    consumer = threading.Thread(target=lambda: seen.extend(feed), daemon=True)
-    consumer.start()
+    seen, consumer = collect(feed)
     try:
         wait_for(lambda: seen and isinstance(seen[0], Snapshot), 15, "the first snapshot")
         cid = container_factory(start=False)
@@ -100,9 +97,7 @@ def test_container_feed_shows_exited_after_a_kill_even_when_the_list_lags(
 ) -> None:
     """The engine's list can still say running right after "die"; the feed must end on the truth."""
     feed = docker_engine.watch_containers()
-    seen: list[object] = []
-    consumer = threading.Thread(target=lambda: seen.extend(feed), daemon=True)
-    consumer.start()
+    seen, consumer = collect(feed)
     try:
         wait_for(lambda: seen and isinstance(seen[0], Snapshot), 15, "the first snapshot")
         cid = container_factory()

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.conftest import BUSYBOX, unique, wait_for
+from tests.conftest import BUSYBOX, collect, unique, wait_for
 from tui.adapters.docker_engine import DockerEngine
 from tui.adapters.docker_networks import BUILTIN_NETWORKS
 from tui.adapters.errors import BackendError, Conflict, InvalidInput, NotFound
@@ -87,13 +86,6 @@ def volume(engine: DockerEngine, name: str) -> Any:
 
 def network(engine: DockerEngine, network_id: str) -> Any:
     return next((n for n in engine.list_networks() if n.id == network_id), None)
-
-
-def collect(feed: Any) -> tuple[list[Any], threading.Thread]:
-    seen: list[Any] = []
-    consumer = threading.Thread(target=lambda: seen.extend(feed), daemon=True)
-    consumer.start()
-    return seen, consumer
 
 
 # ---- volumes

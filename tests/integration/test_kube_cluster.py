@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import pod_manifest, unique, wait_for
+from tests.conftest import collect, pod_manifest, unique, wait_for
 from tui.adapters.errors import Forbidden, NotFound, Unavailable
 from tui.adapters.kube_cluster import KubeCluster, list_contexts
 from tui.adapters.models import Deleted, Disconnected, Snapshot, Upserted
@@ -62,9 +61,7 @@ def test_viewer_is_forbidden_outside_its_namespace() -> None:
 
 def test_pod_watch_sees_add_modify_delete(kube_admin: KubeCluster, test_namespace: str) -> None:
     feed = kube_admin.watch_pods(test_namespace)
-    seen: list[object] = []
-    consumer = threading.Thread(target=lambda: seen.extend(feed), daemon=True)
-    consumer.start()
+    seen, consumer = collect(feed)
     try:
         wait_for(lambda: seen and isinstance(seen[0], Snapshot), 15, "the first snapshot")
         name = unique("watched")
@@ -97,9 +94,7 @@ def test_watch_relists_after_410_gone(kube_admin: KubeCluster, test_namespace: s
         return original(method, path, query, *args, **kwargs)
 
     kube_admin.request = ancient_version  # type: ignore[method-assign]
-    seen: list[object] = []
-    consumer = threading.Thread(target=lambda: seen.extend(feed), daemon=True)
-    consumer.start()
+    seen, consumer = collect(feed)
     try:
         wait_for(lambda: sum(isinstance(d, Snapshot) for d in seen) >= 2, 30, "a relist after 410")
     finally:

@@ -122,6 +122,12 @@ _SPECS = (
                  f"kubectl delete {kind} --namespace {{namespace}} {{names}}")
       for kind in ("configmap", "secret")),
     ActionSpec("namespace.delete", "namespace", "Delete", "ctrl+d", Risk.DATA_LOSS, "kubectl delete namespace {names}"),
+    # Apply a manifest file (objects are the file's documents), edit an object's YAML and apply it back.
+    ActionSpec("manifest.apply", "manifest", "Apply", "f", Risk.REVERSIBLE,
+               "kubectl apply --server-side --field-manager=portside --filename {names}"),
+    *(ActionSpec(f"{kind}.edit", kind, "Edit", "e", Risk.REVERSIBLE, f"kubectl edit {kind} --namespace {{namespace}} {{names}}")
+      for kind in ("pod", "deployment", "statefulset", "daemonset", "replicaset", "job", "cronjob", "service",
+                   "configmap")),
     # Revealing a secret's value is a read, but one worth a record: audited, never confirmed.
     ActionSpec("secret.reveal", "secret", "Reveal", "v", Risk.READ,
                "kubectl get secret --namespace {namespace} {names} --output yaml"),

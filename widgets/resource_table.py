@@ -58,6 +58,13 @@ class ResourceTable(DataTable[Text]):
             return None
         return self.records.get(key) if key is not None else None
 
+    def select_key(self, key: str) -> bool:
+        """Put the cursor on the record with this key (scrolling to it); False when it is not listed."""
+        if key not in self._cells:
+            return False
+        self.move_cursor(row=self.get_row_index(key))
+        return True
+
     def apply_snapshot(self, records: Iterable[Any]) -> None:
         fresh = {r.key: r for r in records}
         for key in [k for k in self.records if k not in fresh]:

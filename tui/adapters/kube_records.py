@@ -86,6 +86,8 @@ class Workload(KubeObject):
     up_to_date: int | None  # None: the kind does not report it
     available: int | None
     observed: bool  # the controller has seen the latest spec (status.observedGeneration >= generation)
+    selector: str = ""  # the label selector of its pods, as the API takes it ("app=web,tier in (a,b)")
+    stalled: bool = False  # a deployment past its progress deadline
 
     def lags(self, value: int | None) -> bool:
         """Whether one count differs from the desired count (None: not reported, never lags)."""
@@ -95,6 +97,48 @@ class Workload(KubeObject):
     def converged(self) -> bool:
         counts = (self.current, self.ready, self.up_to_date, self.available)
         return self.observed and not any(self.lags(c) for c in counts)
+
+
+def label_selector(selector: Any) -> str:
+    """A LabelSelector object (matchLabels, matchExpressions) as the string the API's labelSelector takes."""
+    if not isinstance(selector, dict):
+        return ""
+    terms = [f"{_s(k)}={_s(v)}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
+    for expression in selector.get("matchExpressions") or []:
+        key, operator = _s(expression.get("key")), _s(expression.get("operator"))
+        values = ",".join(_s(v) for v in expression.get("values") or [])
+        terms.append(
+            {"In": f"{key} in ({values})", "NotIn": f"{key} notin ({values})", "Exists": key}.get(
+                operator, f"!{key}"
+            )
+        )
+    return ",".join(terms)
+
+
+def _stalled(status: Raw) -> bool:
+    return any(
+        c.get("type") == "Progressing" and c.get("reason") == "ProgressDeadlineExceeded"
+        for c in status.get("conditions") or []
+    )
+
+
+def rollout_status(kind: str, w: Workload) -> tuple[str, bool]:
+    """What `kubectl rollout status` would say of a workload now, and whether the rollout is done."""
+    name = f"{kind} {w.name!r}"
+    if not w.observed:
+        return f"Waiting for {kind} spec update to be observed…", False
+    if w.stalled:
+        return f"{name} exceeded its progress deadline", False
+    updated = w.up_to_date if w.up_to_date is not None else w.ready
+    available = w.available if w.available is not None else w.ready
+    if updated < w.desired:
+        return f"Waiting for {name} rollout: {updated} of {w.desired} new replicas updated…", False
+    if w.current > updated:
+        old = w.current - updated
+        return f"Waiting for {name} rollout: {old} old replica{'s' * (old != 1)} pending termination…", False
+    if available < updated:
+        return f"Waiting for {name} rollout: {available} of {updated} updated replicas available…", False
+    return f"{name} successfully rolled out", True
 
 
 def _observed(meta: Raw, status: Raw) -> bool:
@@ -132,6 +176,8 @@ def deployment_from_api(raw: Raw) -> DeploymentInfo:
         up_to_date=_int(status.get("updatedReplicas")),
         available=_int(status.get("availableReplicas")),
         observed=_observed(meta, status),
+        selector=label_selector(spec.get("selector")),
+        stalled=_stalled(status),
     )
 
 
@@ -145,11 +191,12 @@ def statefulset_from_api(raw: Raw) -> StatefulSetInfo:
         up_to_date=_int(status.get("updatedReplicas")),
         available=_opt_int(status.get("availableReplicas")),  # only from Kubernetes 1.22
         observed=_observed(meta, status),
+        selector=label_selector(spec.get("selector")),
     )
 
 
 def daemonset_from_api(raw: Raw) -> DaemonSetInfo:
-    meta, _, status = _parts(raw)
+    meta, spec, status = _parts(raw)
     return DaemonSetInfo(
         **_object(meta),
         desired=_int(status.get("desiredNumberScheduled")),  # one per eligible node: the status says how many
@@ -158,6 +205,7 @@ def daemonset_from_api(raw: Raw) -> DaemonSetInfo:
         up_to_date=_int(status.get("updatedNumberScheduled")),
         available=_int(status.get("numberAvailable")),
         observed=_observed(meta, status),
+        selector=label_selector(spec.get("selector")),
     )
 
 
@@ -171,6 +219,7 @@ def replicaset_from_api(raw: Raw) -> ReplicaSetInfo:
         up_to_date=None,
         available=_int(status.get("availableReplicas")),
         observed=_observed(meta, status),
+        selector=label_selector(spec.get("selector")),
         owner=_owner(meta),
     )
 
@@ -188,6 +237,7 @@ class JobInfo(KubeObject):
     finished: datetime | None
     status: str  # Complete, Failed, Suspended, Running, Pending
     owner: str = ""
+    selector: str = ""
 
     def duration(self, now: datetime) -> timedelta | None:
         if self.started is None:
@@ -216,6 +266,7 @@ def job_from_api(raw: Raw) -> JobInfo:
         finished=_time(status.get("completionTime")),
         status=_job_status(spec, status),
         owner=_owner(meta),
+        selector=label_selector(spec.get("selector")),
     )
 
 

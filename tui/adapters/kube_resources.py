@@ -149,8 +149,8 @@ class ResourceWatch(ListWatch):
     The path is resolved inside the feed (discovery may fail like any call, and then retries like one).
     """
 
-    def __init__(self, cluster: KubeCluster, kind: ResourceKind, namespace: str) -> None:
-        super().__init__(cluster, kind.path(namespace), kind.parse)
+    def __init__(self, cluster: KubeCluster, kind: ResourceKind, namespace: str, selector: str = "") -> None:
+        super().__init__(cluster, kind.path(namespace), kind.parse, selector)
         self.kind, self.namespace = kind, namespace
 
     def _run(self, backoff: Backoff) -> Iterator[Delta[Any]]:
@@ -158,10 +158,11 @@ class ResourceWatch(ListWatch):
         yield from super()._run(backoff)
 
 
-def watch_kind(cluster: KubeCluster, kind: ResourceKind | str, namespace: str) -> ListWatch:
-    """One list+watch of a kind; ``namespace`` "" means all namespaces (ignored for cluster-scoped kinds)."""
+def watch_kind(cluster: KubeCluster, kind: ResourceKind | str, namespace: str, selector: str = "") -> ListWatch:
+    """One list+watch of a kind; ``namespace`` "" means all namespaces (ignored for cluster-scoped kinds);
+    ``selector`` is a label selector the server applies ("app=web,tier!=db")."""
     found = resource_kind(kind)
-    return ResourceWatch(cluster, found, namespace if found.namespaced else "")
+    return ResourceWatch(cluster, found, namespace if found.namespaced else "", selector)
 
 
 def list_kind(cluster: KubeCluster, kind: ResourceKind | str, namespace: str) -> list[Any]:

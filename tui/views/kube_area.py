@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import ContentSwitcher
@@ -17,13 +17,16 @@ from tui.actions import Gateway
 from tui.adapters import kube_resources as kr
 from tui.adapters.errors import BackendError
 from tui.adapters.kube_cluster import KubeCluster
+from tui.views.kube_apply import apply_manifest
 from tui.views.kube_resources import kube_view
-from tui.views.live_view import LiveView
+from tui.views.live_view import LiveView, action_bindings
 from tui.views.pods import PodsView
 from widgets.resource_table import ResourceTable
 
 
 class KubeArea(Vertical):
+    BINDINGS = action_bindings("manifest")  # f: apply a manifest file, whichever kind is shown
+
     def __init__(self, cluster: KubeCluster, gateway: Gateway, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.cluster = cluster
@@ -58,3 +61,13 @@ class KubeArea(Vertical):
             self.notify(f"portside has no view of {message.kind} yet.", severity="warning")
             return
         self.current.set_filter(message.name)
+
+    # ---- apply a manifest file (the plan, then the gateway)
+
+    def action_act(self, action_id: str) -> None:
+        if action_id == "manifest.apply":
+            self.apply_file()
+
+    @work(exit_on_error=False, group="actions")
+    async def apply_file(self) -> None:
+        await apply_manifest(self, self.cluster, self.gateway)

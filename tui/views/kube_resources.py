@@ -8,6 +8,7 @@ names only; a value is fetched per key on an explicit, audited reveal.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections import Counter
 from collections.abc import Callable
@@ -17,23 +18,40 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from tui.actions import ActionObject, Gateway, Outcome, actions_for
 from tui.adapters import kube_resources as kr
+from tui.adapters.errors import BackendError
 from tui.adapters.kube_cluster import KubeCluster
-from tui.adapters.kube_records import JobInfo, NodeInfo, PodPlacement, SecretInfo, Workload, quantity_bytes
+from tui.adapters.kube_health import cluster_health
+from tui.adapters.kube_pods import events_for
+from tui.adapters.kube_records import (
+    JobInfo,
+    NodeInfo,
+    PodPlacement,
+    SecretInfo,
+    Workload,
+    quantity_bytes,
+    rollout_status,
+)
 from tui.adapters.live import LiveFeed
 from tui.adapters.models import Disconnected, Snapshot, Upserted
 from tui.adapters.secrets import MASK
 from tui.format import age
-from tui.views.live_view import LiveView, action_bindings
+from tui.views.cluster import cluster_sections
+from tui.views.kube_apply import start_edit
+from tui.views.kube_view import KubeView
+from tui.views.live_view import action_bindings
 from tui.views.pods import PodsView
+from tui.views.workload_logs import workload_log_screen
 from widgets.detail_screen import DetailScreen, Section
 from widgets.prompt import PromptDialog
-from widgets.resource_table import Column
+from widgets.resource_table import Column, ResourceTable
 
 LAG_STYLE = "bold italic"  # a count that differs from the desired one: the workload is not (yet) at desired
 ALERT_STYLE = "bold reverse"  # failed jobs, warning events, nodes not ready
@@ -180,10 +198,9 @@ def _problem_style(n: NodeInfo) -> str:
 # ---- the view
 
 
-class KubeResourceView(LiveView):
+class KubeResourceView(KubeView):
     """The live table of one kind; build it with ``kube_view`` so that the kind's action keys are bound."""
 
-    BACKEND = "kube"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("d,enter", "details", "Details", id="kube.details")]
 
     class Placements(Message):
@@ -202,9 +219,7 @@ class KubeResourceView(LiveView):
         **kwargs: Any,
     ) -> None:
         self.kind = kr.resource_kind(kind)
-        self.cluster = cluster
-        self.namespace = namespace  # None: the context's namespace, resolved in the feed's thread
-        super().__init__(self._open_feed, gateway, **kwargs)
+        super().__init__(cluster, gateway, namespace, **kwargs)
         self.NOUN = self.kind.name
         self.pods_by_node: Counter[str] | None = None  # None until the pods watch answers (or when it cannot)
         self._placements: dict[str, str] = {}
@@ -217,9 +232,8 @@ class KubeResourceView(LiveView):
         found = kr.resource_kind(kind)
         return _view_class(found.name, tuple(spec.id for spec in actions_for(found.singular)))
 
-    def _open_feed(self) -> LiveFeed[Any]:
-        namespace = self.cluster.namespace if self.namespace is None else self.namespace
-        return kr.watch_kind(self.cluster, self.kind, namespace)
+    def open_watch(self, namespace: str, selector: str) -> LiveFeed[Any]:
+        return kr.watch_kind(self.cluster, self.kind, namespace, selector)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -281,12 +295,6 @@ class KubeResourceView(LiveView):
 
     # ---- actions: every mutation goes through the gateway
 
-    def target(self) -> str:
-        return f"kube {self.cluster.context}"
-
-    def action_object(self, record: Any) -> ActionObject:
-        return ActionObject(id=record.uid, name=record.name, namespace=record.namespace)
-
     def performers(self) -> dict[str, Callable[[ActionObject], None]]:
         cluster, kind = self.cluster, self.kind
         found: dict[str, Callable[[ActionObject], None]] = {
@@ -301,6 +309,8 @@ class KubeResourceView(LiveView):
             self.scale_selected(action_id)
         elif action_id == "secret.reveal":
             self.reveal_secret()
+        elif action_id == f"{self.kind.singular}.edit":  # e: the object's YAML in $EDITOR (tui/views/kube_apply)
+            start_edit(self, self.cluster, self.kind.singular)
         else:
             super().action_act(action_id)
 
@@ -309,6 +319,8 @@ class KubeResourceView(LiveView):
         records = self.targets()
         if not records:
             self.notify("Nothing selected", severity="warning")
+            return
+        if not await self.permitted(action_id, records):
             return
         now = records[0].desired if len(records) == 1 else None
         answer = await self.app.push_screen_wait(
@@ -343,6 +355,8 @@ class KubeResourceView(LiveView):
         if not record.keys:
             self.notify(f"{record.name} has no keys", severity="warning")
             return
+        if not await self.permitted("secret.reveal", [record]):
+            return
         key = await self.app.push_screen_wait(
             PromptDialog(
                 f"Key of {record.namespace}/{record.name} to reveal:",
@@ -371,12 +385,67 @@ class KubeResourceView(LiveView):
         severity = "information" if outcome in (Outcome.DONE, Outcome.DECLINED) else "error"
         self.notify(message, severity=severity)  # type: ignore[arg-type]
 
-    def action_details(self) -> None:
+    # ---- describe (with the object's events), rollout status, logs of a workload's pods, cluster health
+
+    @work(exit_on_error=False, group="kube-open")
+    async def action_details(self) -> None:
+        record = self.table.selected
+        if record is None:
+            return
+        sections = detail_sections(record)
+        if isinstance(record, Workload):
+            sections[0] = Section(
+                "Summary",
+                text=f"{sections[0].text}\nrollout       {rollout_status(self.kind.singular, record)[0]}",
+            )
+        if record.namespace and self.kind.name != "events":
+            try:
+                events = await asyncio.to_thread(events_for, self.cluster, record.namespace, record.uid)
+            except BackendError as error:
+                events = [("", "", "", "", f"events could not be read: {error}")]
+            sections.append(
+                Section("Events", columns=("LAST SEEN", "TYPE", "REASON", "COUNT", "MESSAGE"), rows=tuple(events))
+            )
+        self.app.push_screen(DetailScreen(f"{self.kind.singular} {_full_name(record)}", sections))
+
+    def compose(self) -> ComposeResult:
+        yield from super().compose()
+        if self.kind.workload:
+            yield Static(Text(""), classes="rollout-status")
+
+    def apply_delta(self, delta: Any) -> None:
+        super().apply_delta(delta)
+        self._show_rollout()
+
+    @on(ResourceTable.RowHighlighted)
+    def _highlighted(self) -> None:
+        self._show_rollout()
+
+    def _show_rollout(self) -> None:
+        """The selected workload's rollout, as `kubectl rollout status` words it, live with every watch event."""
+        if not self.kind.workload:
+            return
+        record = self.table.selected
+        text, done = rollout_status(self.kind.singular, record) if record is not None else ("", True)
+        line = self.query_one(".rollout-status", Static)
+        line.update(Text(text))
+        line.set_class(not done, "-progressing")
+
+    def action_logs(self) -> None:
         record = self.table.selected
         if record is not None:
-            self.app.push_screen(
-                DetailScreen(f"{self.kind.singular} {_full_name(record)}", detail_sections(record))
-            )
+            self.app.push_screen(workload_log_screen(self.cluster, self.kind.singular, record))
+
+    @work(exit_on_error=False, group="kube-open")
+    async def action_cluster(self) -> None:
+        try:
+            health = await asyncio.to_thread(cluster_health, self.cluster)
+        except BackendError as error:
+            self.notify(str(error), severity="error")
+            return
+        nodes = sorted(self.records.values(), key=lambda n: n.name)
+        sections = cluster_sections(self.cluster.context, health, nodes, self.pods_on)
+        self.app.push_screen(DetailScreen(f"cluster {self.cluster.context}", sections))
 
 
 def _full_name(record: Any) -> str:
@@ -416,6 +485,10 @@ def _view_class(kind_name: str, action_ids: tuple[str, ...]) -> type[KubeResourc
     # Keyed by the action ids too: a view built after the registry changed (a test adding specs) binds them.
     kind = kr.KINDS[kind_name]
     bindings = action_bindings(kind.singular)
+    if kind.workload or kind.name == "jobs":
+        bindings.append(Binding("l", "logs", "Logs", id="kube.logs"))
+    if kind.name == "nodes":
+        bindings.append(Binding("c", "cluster", "Cluster health", id="kube.cluster"))
     return type(f"{kind.name.capitalize()}View", (KubeResourceView,), {"BINDINGS": bindings})
 
 

@@ -90,13 +90,21 @@ class LiveView(Vertical):
 
     @on(Input.Changed, ".view-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.filter_text = event.value.strip()
-        self.refilter()
-        self._show_status(self.summary())
+        self.apply_filter(event.value.strip())
 
     @on(Input.Submitted, ".view-filter")
     def _filter_done(self, event: Input.Submitted) -> None:
+        self.submit_filter(event.value.strip())
         self.table.focus()
+
+    def apply_filter(self, text: str) -> None:
+        """The filter box changed (each key press): filter the rows here. Kubernetes views extend it."""
+        self.filter_text = text
+        self.refilter()
+        self._show_status(self.summary())
+
+    def submit_filter(self, text: str) -> None:
+        """The filter was confirmed with enter (a label selector is sent to the server only then)."""
 
     def key_escape(self) -> None:
         box = self.query_one(".view-filter", Input)

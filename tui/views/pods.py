@@ -13,14 +13,16 @@ from textual import work
 from textual.binding import Binding
 from textual.message import Message
 
-from tui.actions import ActionObject, Gateway
+from tui.actions import ActionObject
 from tui.adapters.errors import BackendError
-from tui.adapters.kube_cluster import KubeCluster
 from tui.adapters.kube_pods import events_for, get_pod, object_yaml, pod_logs
+from tui.adapters.live import LiveFeed
 from tui.adapters.models import PodInfo
 from tui.adapters.sanitize import clean_line
 from tui.format import age
-from tui.views.live_view import LiveView, action_bindings
+from tui.views.kube_apply import start_edit
+from tui.views.kube_view import KubeView
+from tui.views.live_view import action_bindings
 from tui.views.log_screen import LogScreen
 from widgets.detail_screen import DetailScreen, Section
 from widgets.prompt import PromptDialog
@@ -40,7 +42,7 @@ def status_cell(p: PodInfo) -> Text:
     )
 
 
-class PodsView(LiveView):
+class PodsView(KubeView):
     COLUMNS = [
         Column("namespace", "NAMESPACE", lambda p: p.namespace),
         Column("name", "NAME", lambda p: p.name),
@@ -59,18 +61,10 @@ class PodsView(LiveView):
         Binding("y", "yaml", "YAML", id="pods.yaml"),
         Binding("O", "owner", "Owner", id="pods.owner"),
     ]
-    BACKEND = "kube"
     NOUN = "pods"
 
-    def __init__(self, cluster: KubeCluster, gateway: Gateway, **kwargs: Any) -> None:
-        super().__init__(cluster.watch_pods, gateway, **kwargs)
-        self.cluster = cluster
-
-    def target(self) -> str:
-        return f"kube {self.cluster.context}"
-
-    def action_object(self, record: PodInfo) -> ActionObject:
-        return ActionObject(id=record.uid, name=record.name, namespace=record.namespace)
+    def open_watch(self, namespace: str, selector: str) -> LiveFeed[Any]:
+        return self.cluster.watch_pods(namespace, selector)
 
     def performers(self) -> dict[str, Callable[[ActionObject], None]]:
         return {"pod.delete": lambda o: self.cluster.delete_pod(o.namespace, o.name)}
@@ -166,6 +160,8 @@ class PodsView(LiveView):
     def action_act(self, action_id: str) -> None:
         if action_id == "pod.shell":
             self.action_shell()
+        elif action_id == "pod.edit":  # e: the pod's YAML in $EDITOR (tui/views/kube_apply)
+            start_edit(self, self.cluster, "pod")
         else:
             super().action_act(action_id)
 

@@ -131,6 +131,7 @@ _SPECS = (
     # Revealing a secret's value is a read, but one worth a record: audited, never confirmed.
     ActionSpec("secret.reveal", "secret", "Reveal", "v", Risk.READ,
                "kubectl get secret --namespace {namespace} {names} --output yaml"),
+    ActionSpec("log.save", "log", "Save", "ctrl+s", Risk.CREATE, "{command}"),
 )
 # fmt: on
 ACTIONS: dict[str, ActionSpec] = {spec.id: spec for spec in _SPECS}

@@ -1,48 +1,48 @@
-"""LogView: a bounded, batched, following log viewer for any source of lines.
+"""LogView: a bounded, batched, following log workbench for any source of lines.
 
 The lines live in a ``LogBuffer`` (ring buffer, dropped-line counter, 16 KiB cut); ``LogLines`` is a Line API
 ``ScrollView`` that renders only the rows on screen, so 10,000 lines cost what 40 do. Writes are queued and
 flushed every ~50 ms or at 1,000 queued lines (RELIABILITY.md rule 7: unbatched writes of 100,000 lines took
 a minute). Text is never parsed as markup, and the buffer strips escapes from any raw text it is handed.
 
-Keys: ``/`` filter (a regex; ``!`` in front inverts it; all-lowercase patterns ignore case), ``escape`` clears
-it, ``t`` timestamps, ``f`` follow on/off, ``end``/``G`` follow again. Scrolling up pauses following.
+Keys (binding ids ``log.*``, remappable): ``/`` filter (a regex; ``!`` in front inverts it; all-lowercase
+patterns ignore case), ``escape`` clears it, ``c`` context lines around matches (0/2/5/10), ``w`` wrap,
+``t`` timestamps, ``f`` follow/pause, ``end``/``G`` follow again, ``J`` JSON lines pretty-printed, ``y`` copy
+the rows in view (OSC 52), ``1``-``9`` hide/show a source of a merged log. Scrolling up pauses following.
 """
 
 from __future__ import annotations
 
 import re
-from collections import deque
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Mapping
 
-from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.cache import LRUCache
 from textual.containers import Vertical
-from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
-from textual.strip import Strip
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from widgets.log_buffer import DEFAULT_MAX_LINES, LineLike, LogBuffer
+from widgets.log_lines import MAX_SOURCE_WIDTH, PALETTE, TIMESTAMP_WIDTH, LogLines, format_timestamp
+from widgets.log_rows import next_context
+
+__all__ = [
+    "MAX_SOURCE_WIDTH",
+    "PALETTE",
+    "TIMESTAMP_WIDTH",
+    "LogLines",
+    "LogView",
+    "format_timestamp",
+    "parse_filter",
+]
 
 FLUSH_SECONDS = 0.05
 FLUSH_LINES = 1_000
-TIMESTAMP_WIDTH = 23  # 2024-01-31 12:34:56.789
-MAX_SOURCE_WIDTH = 24
-
-
-def format_timestamp(when: datetime | None) -> str:
-    if when is None:
-        return " " * TIMESTAMP_WIDTH
-    return f"{when:%Y-%m-%d %H:%M:%S}.{when.microsecond // 1000:03d}"
+MAX_SOURCE_KEYS = 9
 
 
 def parse_filter(value: str) -> tuple[re.Pattern[str] | None, bool]:
@@ -55,209 +55,18 @@ def parse_filter(value: str) -> tuple[re.Pattern[str] | None, bool]:
     return re.compile(source, flags), invert
 
 
-class LogLines(ScrollView, can_focus=True):
-    """The rows of a LogView: draws only the visible lines of its buffer (or of the filtered subset)."""
-
-    COMPONENT_CLASSES = {"log-lines--match", "log-lines--timestamp", "log-lines--source"}
-    DEFAULT_CSS = """
-    LogLines { height: 1fr; background: $surface; }
-    LogLines > .log-lines--match { background: $accent 40%; text-style: bold; }
-    LogLines > .log-lines--timestamp { color: $text-muted; }
-    LogLines > .log-lines--source { color: $secondary; text-style: bold; }
-    """
-
-    def __init__(self, buffer: LogBuffer, *, show_source: bool, show_timestamps: bool) -> None:
-        super().__init__()
-        self.buffer = buffer
-        self.show_source = show_source
-        self.show_timestamps = show_timestamps
-        self.pattern: re.Pattern[str] | None = None
-        self.invert = False
-        self.following = True
-        self.new_lines = 0  # rows that arrived while following was paused
-        self._rows: deque[int] | None = None  # absolute numbers of the matching lines while filtered
-        self._text_width = 0
-        self._source_width = 0
-        self._moving = False  # a scroll we make (follow, anchor) must not pause following
-        self._cache: LRUCache[int, Strip] = LRUCache(1024)
-
-    # ---- the model: rows are all kept lines, or the matching ones
-
-    @property
-    def row_count(self) -> int:
-        return len(self.buffer) if self._rows is None else len(self._rows)
-
-    def line_at(self, row: int) -> LineLike:
-        if self._rows is None:
-            return self.buffer[row]
-        return self.buffer.line(self._rows[row])
-
-    def number_at(self, row: int) -> int:
-        return self.buffer.first + row if self._rows is None else self._rows[row]
-
-    def add(self, lines: list[LineLike | str]) -> None:
-        """Append a batch to the buffer and show it: follow the end, or keep the rows in view still."""
-        buffer = self.buffer
-        start, first_before = buffer.total, buffer.first
-        buffer.append(lines)
-        if self._rows is None:
-            removed = buffer.first - first_before
-            added = buffer.total - start
-        else:
-            matches = buffer.matching(self.pattern, self.invert, start)
-            self._rows.extend(matches)
-            removed = 0
-            while self._rows and self._rows[0] < buffer.first:
-                self._rows.popleft()
-                removed += 1
-            added = len(matches)
-        self._measure(buffer.tail(buffer.total - max(start, buffer.first)))
-        self._update_virtual_size()
-        if self.following:
-            self.scroll_to_end()
-        else:
-            self.new_lines += added
-            if removed:  # the rows shifted up: move with them, so the lines being read stay put
-                self._move(y=max(0, self.scroll_y - removed))
-        self.refresh()
-
-    def reset(self) -> None:
-        self.buffer.clear()
-        self._rows = None if self.pattern is None and not self.invert else deque()
-        self._text_width = self._source_width = 0
-        self.new_lines = 0
-        self._cache.clear()
-        self._update_virtual_size()
-        self.refresh()
-
-    def set_filter(self, pattern: re.Pattern[str] | None, invert: bool) -> None:
-        self.pattern, self.invert = pattern, invert
-        if pattern is None and not invert:
-            self._rows = None
-        else:
-            self._rows = deque(self.buffer.matching(pattern, invert))
-        self._redraw()
-
-    def set_display(self, *, show_timestamps: bool | None = None, show_source: bool | None = None) -> None:
-        if show_timestamps is not None:
-            self.show_timestamps = show_timestamps
-        if show_source is not None:
-            self.show_source = show_source
-        self._redraw()
-
-    def _redraw(self) -> None:
-        self._cache.clear()
-        self._update_virtual_size()
-        if self.following:
-            self.scroll_to_end()
-        self.refresh()
-
-    def _measure(self, lines: Iterable[LineLike]) -> None:
-        source_width = self._source_width
-        for line in lines:
-            text = line.text
-            width = len(text) if text.isascii() else cell_len(text)
-            if width > self._text_width:
-                self._text_width = width
-            if len(line.source) > self._source_width:
-                self._source_width = min(len(line.source), MAX_SOURCE_WIDTH)
-        if self._source_width != source_width and self.show_source:
-            self._cache.clear()  # the source column got wider: cached rows are misaligned
-
-    def _prefix_width(self) -> int:
-        width = TIMESTAMP_WIDTH + 1 if self.show_timestamps else 0
-        return width + (self._source_width + 1 if self.show_source and self._source_width else 0)
-
-    def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(self._prefix_width() + self._text_width, self.row_count)
-
-    # ---- following
-
-    def scroll_to_end(self) -> None:
-        self.following = True
-        self.new_lines = 0
-        self._move(y=self.max_scroll_y)
-
-    def _move(self, *, y: float) -> None:
-        self._moving = True
-        try:
-            self.scroll_to(y=y, animate=False, force=True, immediate=True)
-        finally:
-            self._moving = False
-
-    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        super().watch_scroll_y(old_value, new_value)
-        if self._moving:
-            return
-        at_end = round(new_value) >= self.max_scroll_y
-        if at_end and not self.following:
-            self.following, self.new_lines = True, 0
-            self.post_message(LogView.StateChanged())
-        elif not at_end and self.following and new_value < old_value:
-            self.following = False
-            self.post_message(LogView.StateChanged())
-
-    def on_resize(self) -> None:
-        if self.following:  # a taller or shorter view must still end on the last line
-            self.scroll_to_end()
-
-    def action_scroll_end(self) -> None:
-        self.scroll_to_end()
-        self.post_message(LogView.StateChanged())
-
-    # ---- rendering: one Strip per visible row, cached by absolute line number
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._cache.clear()
-
-    def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
-        row = scroll_y + y
-        width = self.size.width
-        style = self.rich_style
-        if row >= self.row_count:
-            return Strip.blank(width, style)
-        number = self.number_at(row)
-        strip = self._cache.get(number)
-        if strip is None:
-            strip = self._cache[number] = self._render_row(self.buffer.line(number), style)
-        return strip.crop_extend(scroll_x, scroll_x + width, style).apply_offsets(scroll_x, row)
-
-    def _render_row(self, line: LineLike, style: Style) -> Strip:
-        text = Text(no_wrap=True, end="", style=style)
-        if self.show_timestamps:
-            text.append(format_timestamp(line.timestamp), self.get_component_rich_style("log-lines--timestamp"))
-            text.append(" ")
-        if self.show_source and self._source_width:
-            source = line.source[:MAX_SOURCE_WIDTH].ljust(self._source_width)
-            text.append(source, self.get_component_rich_style("log-lines--source"))
-            text.append(" ")
-        offset = len(text)
-        text.append(line.text)  # plain text: never parsed as markup
-        if self.pattern is not None and not self.invert:
-            match_style = self.get_component_rich_style("log-lines--match")
-            for match in self.pattern.finditer(line.text):
-                if match.end() > match.start():
-                    text.stylize(match_style, offset + match.start(), offset + match.end())
-        return Strip(text.render(self.app.console), text.cell_len)
-
-    def visible_text(self) -> list[str]:
-        """The text of the rows on screen, top to bottom (prefixes included)."""
-        first_row = self.scroll_offset.y
-        rows = range(first_row, min(first_row + self.size.height, self.row_count))
-        return [self._render_row(self.line_at(row), Style()).text for row in rows]
-
-
 class LogView(Vertical):
     """A log viewer for any source of lines: bounded, batched, following, filterable.
 
     ``write_lines`` must be called on the event loop (from a worker, post a message or use
     ``call_from_thread``). Lines are ``LineLike`` objects (source, text, timestamp) or plain strings.
+    ``colours`` may give a source its palette number (replicas of a service share one).
     """
 
     DEFAULT_CSS = """
     LogView { height: 1fr; }
+    LogView > .log-sources { display: none; height: 1; padding: 0 1; background: $panel; }
+    LogView > .log-sources.-many { display: block; }
     LogView > .log-filter { display: none; height: 1; border: none; padding: 0 1; }
     LogView > .log-filter.-open { display: block; }
     LogView > .log-status { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
@@ -267,9 +76,17 @@ class LogView(Vertical):
     BINDINGS = [
         Binding("slash", "open_filter", "Filter", id="log.filter"),
         Binding("escape", "clear_filter", "Clear filter", id="log.clear_filter"),
+        Binding("c", "cycle_context", "Context", id="log.context"),
+        Binding("w", "toggle_wrap", "Wrap", id="log.wrap"),
         Binding("t", "toggle_timestamps", "Timestamps", id="log.timestamps"),
         Binding("f", "toggle_follow", "Follow", id="log.follow"),
         Binding("G,shift+g", "follow", "End", show=False, id="log.end"),
+        Binding("J,shift+j", "toggle_pretty", "JSON", id="log.json"),
+        Binding("y", "copy", "Copy", id="log.copy"),
+        *(
+            Binding(str(n), f"toggle_source({n})", f"Source {n}", show=False, id=f"log.source_{n}")
+            for n in range(1, MAX_SOURCE_KEYS + 1)
+        ),
     ]
 
     class StateChanged(Message):
@@ -281,19 +98,28 @@ class LogView(Vertical):
         *,
         show_source: bool = False,
         show_timestamps: bool = False,
+        colours: Mapping[str, int] | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes)
         self._buffer = LogBuffer(max_lines)
-        self._lines = LogLines(self._buffer, show_source=show_source, show_timestamps=show_timestamps)
+        self._lines = self.make_lines(self._buffer, show_source, show_timestamps, colours or {})
         self._pending: list[LineLike | str] = []
         self._timer: Timer | None = None
         self._filter_text = ""
         self._filter_error = ""
         self._filter_open = False
+        self.note = ""  # shown in the status line (the owner's time window, say)
+
+    def make_lines(
+        self, buffer: LogBuffer, show_source: bool, show_timestamps: bool, colours: Mapping[str, int]
+    ) -> LogLines:
+        """The rows widget; subclasses may return a LogLines subclass."""
+        return LogLines(buffer, show_source=show_source, show_timestamps=show_timestamps, colours=colours)
 
     def compose(self) -> ComposeResult:
+        yield Static("", classes="log-sources")
         yield self._lines
         yield Input(
             placeholder="regex filter (!regex inverts) — enter keeps it, escape clears", classes="log-filter"
@@ -318,7 +144,7 @@ class LogView(Vertical):
             self._timer = self.set_timer(FLUSH_SECONDS, self._flush)
 
     def clear(self) -> None:
-        """Forget every line (queued ones too) and the counters."""
+        """Forget every line (queued ones too) and the counters; filter and display settings stay."""
         self._pending.clear()
         self._lines.reset()
         self._show_status()
@@ -338,16 +164,30 @@ class LogView(Vertical):
         return self._buffer
 
     @property
+    def lines(self) -> LogLines:
+        return self._lines
+
+    @property
     def following(self) -> bool:
         return self._lines.following
 
     @property
     def shown_count(self) -> int:
-        """Rows shown: every held line, or the ones that pass the filter."""
-        return self._lines.row_count
+        """Lines shown: every held line, or the ones the filter, context and source toggles let through."""
+        return self._lines.shown_count
+
+    @property
+    def sources(self) -> list[str]:
+        """Every source seen, in order of arrival: ``1`` toggles the first."""
+        return list(self._lines.sources)
 
     def visible_text(self) -> list[str]:
         return self._lines.visible_text()
+
+    def shown_text(self) -> list[str]:
+        """Every shown line as its row shows it (prefixes included; separators and JSON expansion left out)."""
+        plain = self._lines.plain_row
+        return [plain(line) for line in self._lines.shown_lines()]
 
     def set_filter(self, value: str) -> bool:
         """Filter by a regex (``!`` inverts); returns False, and keeps the previous filter, when it is invalid."""
@@ -361,6 +201,16 @@ class LogView(Vertical):
         self._lines.set_filter(pattern, invert)
         self._show_status()
         return True
+
+    def set_context(self, lines: int) -> None:
+        self._lines.set_context(lines)
+        self._show_status()
+
+    def toggle_source(self, source: str) -> None:
+        hidden = set(self._lines.hidden)
+        hidden.symmetric_difference_update({source})
+        self._lines.set_hidden(hidden)
+        self._show_status()
 
     # ---- batching
 
@@ -385,6 +235,9 @@ class LogView(Vertical):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_filter":  # otherwise escape goes on to the screen (back)
             return bool(self._filter_text or self._filter_error or self._filter_open)
+        if action == "toggle_source":  # a digit with no source of that number goes on (to the app's areas)
+            number = parameters[0] if parameters else 0
+            return isinstance(number, int) and len(self._lines.sources) > 1 and number <= len(self._lines.sources)
         return True
 
     def action_clear_filter(self) -> None:
@@ -396,6 +249,17 @@ class LogView(Vertical):
         self._filter_error = ""
         self.set_filter("")
         self._lines.focus()
+
+    def action_cycle_context(self) -> None:
+        self.set_context(next_context(self._lines.context))
+
+    def action_toggle_wrap(self) -> None:
+        self._lines.set_display(wrap=not self._lines.wrap)
+        self._show_status()
+
+    def action_toggle_pretty(self) -> None:
+        self._lines.set_display(pretty=not self._lines.pretty)
+        self._show_status()
 
     def action_toggle_timestamps(self) -> None:
         self._lines.set_display(show_timestamps=not self._lines.show_timestamps)
@@ -411,6 +275,20 @@ class LogView(Vertical):
         self._lines.scroll_to_end()
         self._show_status()
 
+    def action_toggle_source(self, number: int) -> None:
+        sources = self.sources
+        if 1 <= number <= len(sources):
+            self.toggle_source(sources[number - 1])
+
+    def action_copy(self) -> None:
+        """Copy the rows in view to the clipboard (Textual sends OSC 52, which works over SSH)."""
+        texts = [text.rstrip() for text in self.visible_text()]
+        if not texts:
+            self.notify("Nothing to copy.", severity="warning")
+            return
+        self.app.copy_to_clipboard("\n".join(texts) + "\n")
+        self.notify(f"Copied {len(texts)} line{'s' if len(texts) != 1 else ''} to the clipboard.")
+
     @on(Input.Changed, ".log-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -425,15 +303,16 @@ class LogView(Vertical):
         self._lines.focus()
 
     @on(StateChanged)
-    def _state_changed(self, event: StateChanged) -> None:
+    @on(LogLines.StateChanged)
+    def _state_changed(self, event: Message) -> None:
         event.stop()
         self._show_status()
 
-    # ---- status line
+    # ---- status line and source bar
 
     def status_text(self) -> str:
         lines = self._lines
-        parts = [f"{lines.row_count:,} of {len(self._buffer):,} lines"]
+        parts = [f"{self.shown_count:,} of {len(self._buffer):,} lines"]
         if self.dropped:
             parts.append(f"{self.dropped:,} dropped (keeping the last {self._buffer.max_lines:,})")
         if lines.following:
@@ -441,11 +320,32 @@ class LogView(Vertical):
         else:
             new = f", {lines.new_lines:,} new lines" if lines.new_lines else ""
             parts.append(f"paused{new} — end to follow")
+        if self.note:
+            parts.append(self.note)
         if self._filter_error:
             parts.append(self._filter_error)
         elif self._filter_text:
             parts.append(f"filter /{self._filter_text}/")
+        if lines.context:
+            parts.append(f"context {lines.context}")
+        if lines.hidden:
+            parts.append(f"{len(lines.hidden)} source{'s' if len(lines.hidden) > 1 else ''} hidden")
+        parts += [name for name, on_ in (("wrap", lines.wrap), ("json", lines.pretty)) if on_]
         return " · ".join(parts)
+
+    def source_bar(self) -> Text:
+        """The sources with their key and colour; a hidden one is dimmed and struck through."""
+        lines = self._lines
+        bar = Text(no_wrap=True, end="")
+        for number, source in enumerate(self.sources, start=1):
+            style = lines.colour_style(source)
+            if source in lines.hidden:
+                style += Style(strike=True, dim=True)
+            key = str(number) if number <= MAX_SOURCE_KEYS else " "
+            bar.append(f"{key} ", lines.get_component_rich_style("log-lines--timestamp"))
+            bar.append(source or "(no source)", style)
+            bar.append("  ")
+        return bar
 
     def _show_status(self) -> None:
         if not self.is_mounted:
@@ -454,3 +354,8 @@ class LogView(Vertical):
         status.update(Text(self.status_text()))
         status.set_class(not self._lines.following, "-paused")
         status.set_class(bool(self._filter_error), "-error")
+        sources = self.query_one(".log-sources", Static)
+        many = len(self._lines.sources) > 1
+        sources.set_class(many, "-many")
+        if many:
+            sources.update(self.source_bar())

@@ -1,4 +1,5 @@
-"""Logs: LogView on its own (filter, follow, bounds), and LogScreen following real containers of the sandbox."""
+"""Logs: LogView on its own (filter, follow, bounds), and LogScreen following real containers of the sandbox
+(without a network: they only print)."""
 
 from __future__ import annotations
 
@@ -171,7 +172,9 @@ async def test_following_100000_lines_stays_bounded_responsive_and_ends_on_the_l
     docker_engine: DockerEngine, container_factory: Callable[..., str], audit: AuditLog
 ) -> None:
     # The container waits for /tmp/go, so the screen is following before the flood starts.
-    cid = container_factory(["sh", "-c", "echo ready; until [ -e /tmp/go ]; do sleep 0.1; done; seq 1 100000"])
+    cid = container_factory(
+        ["sh", "-c", "echo ready; until [ -e /tmp/go ]; do sleep 0.1; done; seq 1 100000"], network_disabled=True
+    )
     app = portside(audit)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_logs(app, docker_engine, cid)
@@ -211,7 +214,7 @@ async def test_escapes_in_container_output_are_shown_as_clean_text(
         "sleep 3600"
     )
     for tty in (False, True):  # multiplexed frames, then a TTY's raw stream
-        cid = container_factory(["sh", "-c", script], tty=tty)
+        cid = container_factory(["sh", "-c", script], tty=tty, network_disabled=True)
         app = portside(audit)
         async with app.run_test(size=(120, 40)) as pilot:
             screen = await open_logs(app, docker_engine, cid)
@@ -227,7 +230,7 @@ async def test_escapes_in_container_output_are_shown_as_clean_text(
 async def test_leaving_the_log_screen_closes_the_stream_and_ends_the_worker(
     docker_engine: DockerEngine, container_factory: Callable[..., str], audit: AuditLog
 ) -> None:
-    cid = container_factory(["sh", "-c", "while true; do echo tick; sleep 0.2; done"])
+    cid = container_factory(["sh", "-c", "while true; do echo tick; sleep 0.2; done"], network_disabled=True)
     app = portside(audit)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_logs(app, docker_engine, cid)
@@ -245,7 +248,7 @@ async def test_leaving_the_log_screen_closes_the_stream_and_ends_the_worker(
 async def test_log_screen_of_a_removed_container_reports_the_error(
     docker_engine: DockerEngine, container_factory: Callable[..., str], audit: AuditLog
 ) -> None:
-    cid = container_factory()
+    cid = container_factory(network_disabled=True)
     container = docker_engine.get_container(cid)
     assert container is not None
     docker_engine.remove_container(cid, force=True)
@@ -266,7 +269,7 @@ async def test_log_screen_streams_inside_the_full_app_on_a_two_cpu_machine(
 ) -> None:
     # asyncio's default executor has min(32, cpus + 4) threads; every live area holds one while it follows.
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    cid = container_factory(["sh", "-c", "echo ready; sleep 3600"])
+    cid = container_factory(["sh", "-c", "echo ready; sleep 3600"], network_disabled=True)
     app = portside(audit)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_logs(app, docker_engine, cid)

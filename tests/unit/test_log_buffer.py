@@ -1,4 +1,5 @@
-"""LogBuffer: bounded ring buffer, dropped counter, 16 KiB cut, defensive cleaning, filters."""
+"""LogBuffer: bounded ring buffer, dropped counter, 16 KiB cut, defensive cleaning, filters; row selection
+(context lines, separators, hidden sources) and JSON pretty-printing."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from tui.adapters.log_lines import LogLine as AdapterLogLine
 from widgets.log_buffer import MAX_LINE_BYTES, LogBuffer, LogLine, clean, cut
+from widgets.log_rows import SEPARATOR, RowLayout, RowSelector, next_context, pretty_json
 
 
 def texts(buffer: LogBuffer) -> list[str]:
@@ -139,3 +141,112 @@ def test_buffer_never_holds_more_than_max_lines(max_lines: int, batches: list[li
 def test_cleaned_text_has_no_terminal_controls(text: str) -> None:
     cleaned = clean(text)
     assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in cleaned)
+
+
+# ---- row selection: filter, context lines with separators, hidden sources (widgets.log_rows)
+
+
+def numbered(texts: list[str], source: str = "") -> list[tuple[int, LogLine]]:
+    return [(n, LogLine(source, text)) for n, text in enumerate(texts)]
+
+
+def test_without_filter_or_hidden_sources_every_line_is_a_row() -> None:
+    selector = RowSelector()
+    assert selector.shows_everything
+    assert selector.feed(numbered(["a", "b"])) == [0, 1]
+
+
+def test_context_adds_neighbours_and_separates_groups_that_do_not_touch() -> None:
+    lines = [f"line {n}" for n in range(20)]
+    lines[5] = lines[15] = "match"
+    selector = RowSelector(re.compile("match"), context=2)
+    assert selector.feed(numbered(lines)) == [3, 4, 5, 6, 7, SEPARATOR, 13, 14, 15, 16, 17]
+
+
+def test_overlapping_context_groups_merge_without_a_separator() -> None:
+    lines = ["x"] * 10
+    lines[3] = lines[6] = "hit"
+    selector = RowSelector(re.compile("hit"), context=2)
+    assert selector.feed(numbered(lines)) == [1, 2, 3, 4, 5, 6, 7, 8]
+
+
+def test_context_fed_in_pieces_equals_context_fed_at_once() -> None:
+    lines = [("hit" if n % 7 == 0 else "x") for n in range(60)]
+    whole = RowSelector(re.compile("hit"), context=2).feed(numbered(lines))
+    pieces = RowSelector(re.compile("hit"), context=2)
+    rows = [row for start in range(0, 60, 4) for row in pieces.feed(numbered(lines)[start : start + 4])]
+    assert rows == whole
+
+
+def test_no_separator_without_context() -> None:
+    selector = RowSelector(re.compile("hit"))
+    assert selector.feed(numbered(["hit", "x", "x", "hit"])) == [0, 3]
+
+
+def test_inverted_filter_with_context_shows_the_non_matching_lines_and_their_neighbours() -> None:
+    selector = RowSelector(re.compile("debug"), invert=True, context=1)
+    rows = selector.feed(numbered(["debug", "debug", "debug", "error", "debug", "debug", "debug"]))
+    assert rows == [2, 3, 4]
+
+
+def test_hidden_sources_are_not_rows_and_not_context() -> None:
+    pairs = [
+        (0, LogLine("web", "hit")),
+        (1, LogLine("db", "x")),
+        (2, LogLine("web", "y")),
+        (3, LogLine("db", "hit")),
+    ]
+    assert RowSelector(hidden={"db"}).feed(pairs) == [0, 2]
+    assert RowSelector(re.compile("hit"), context=1, hidden={"db"}).feed(pairs) == [0, 2]
+
+
+def test_next_context_cycles_0_2_5_10() -> None:
+    assert [next_context(n) for n in (0, 2, 5, 10, 3)] == [2, 5, 10, 0, 5]
+
+
+def test_pretty_json_indents_objects_and_leaves_other_lines_alone() -> None:
+    assert pretty_json('{"level": "info", "n": [1, 2]}') == [
+        "{",
+        '  "level": "info",',
+        '  "n": [',
+        "    1,",
+        "    2",
+        "  ]",
+        "}",
+    ]
+    assert pretty_json("plain text") is None
+    assert pretty_json("{not json}") is None
+    assert pretty_json('"a string"') is None
+
+
+def test_pretty_json_never_returns_terminal_controls_that_the_raw_line_escaped() -> None:
+    pretty = pretty_json('{"m": "\\u001b[31mred \\u009b x \\u202e"}')
+    assert pretty is not None
+    assert all(clean(line) == line for line in pretty)
+    shown = "".join(pretty)
+    assert not any(c in shown for c in ("\x1b", "\x9b", "\u202e"))
+
+
+def test_row_layout_finds_the_row_of_a_screen_line_and_forgets_dropped_rows() -> None:
+    layout = RowLayout()
+    layout.append([1, 3, 2])  # rows 0..2 take screen lines 0, 1-3, 4-5
+    assert layout.height == 6
+    assert [layout.locate(line) for line in range(7)] == [(0, 0), (1, 0), (1, 1), (1, 2), (2, 0), (2, 1), None]
+    assert layout.drop_front(1) == 1
+    assert (layout.height, layout.start(1), layout.locate(0)) == (5, 3, (0, 0))
+
+
+def test_row_layout_stays_right_through_many_drops_and_compactions() -> None:
+    layout, heights = RowLayout(), []
+    for batch in range(40):
+        new = [1 + (batch + n) % 3 for n in range(500)]
+        layout.append(new)
+        heights += new
+        dropped = max(0, len(heights) - 3_000)
+        assert layout.drop_front(dropped) == sum(heights[:dropped])
+        del heights[:dropped]
+    assert len(layout) == len(heights) and layout.height == sum(heights)
+    line = 0
+    for row, height in enumerate(heights):
+        assert layout.start(row) == line and layout.locate(line + height - 1) == (row, height - 1)
+        line += height

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import struct
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tui.adapters.docker_logs import MultiplexedLogParser
-from tui.adapters.log_lines import LONG_LINE_BYTES, LogLine, LogStream, RawLogParser, split_timestamp
+from tui.adapters.errors import InvalidInput
+from tui.adapters.log_lines import (
+    DEFAULT_WINDOW,
+    LONG_LINE_BYTES,
+    WINDOWS,
+    LogLine,
+    LogStream,
+    LogWindow,
+    RawLogParser,
+    next_window,
+    save_lines,
+    split_timestamp,
+)
 
 STAMP = "2024-05-06T07:08:09.123456789Z"
 WHEN = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
@@ -90,3 +106,59 @@ def test_a_line_that_never_ends_is_handed_over_in_bounded_pieces() -> None:
     assert lines, "the unfinished line was held back whole"
     assert all(len(line.text) <= LONG_LINE_BYTES + 4096 for line in lines)
     assert sum(len(line.text) for line in lines + parser.flush()) == 100 * 4096
+
+
+# ---- time windows and saving
+
+
+def test_windows_cycle_from_tail_through_since_to_all() -> None:
+    labels = [DEFAULT_WINDOW.label]
+    window = DEFAULT_WINDOW
+    for _ in WINDOWS:
+        window = next_window(window)
+        labels.append(window.label)
+    assert labels == ["tail 1000", "since 1m", "since 5m", "since 15m", "since 1h", "all", "tail 1000"]
+
+
+def test_a_since_window_starts_that_many_seconds_before_now() -> None:
+    now = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
+    assert LogWindow("since 5m", since_seconds=300).since(now) == datetime(2024, 5, 6, 7, 3, 9, tzinfo=UTC)
+    assert LogWindow("all").since(now) is None
+
+
+def test_save_writes_the_lines_to_a_new_file_with_mode_0600(tmp_path: Path) -> None:
+    target = tmp_path / "out.log"
+    assert save_lines(str(target), ["one", "two"]) == 2
+    assert target.read_text() == "one\ntwo\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_save_overwrites_a_file_of_ours_and_makes_it_0600(tmp_path: Path) -> None:
+    target = tmp_path / "out.log"
+    target.write_text("a much longer earlier content\n")
+    target.chmod(0o644)
+    assert save_lines(str(target), ["new"]) == 1
+    assert target.read_text() == "new\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_save_refuses_a_symbolic_link_and_leaves_its_target_alone(tmp_path: Path) -> None:
+    victim = tmp_path / "victim"
+    victim.write_text("keep me\n")
+    link = tmp_path / "link.log"
+    link.symlink_to(victim)
+    with pytest.raises(InvalidInput, match="symbolic link"):
+        save_lines(str(link), ["secret"])
+    assert victim.read_text() == "keep me\n"
+
+
+def test_save_refuses_a_fifo_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(InvalidInput, match="not a regular file"):
+        save_lines(str(fifo), ["x"])
+
+
+def test_save_into_a_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="No such file"):
+        save_lines(str(tmp_path / "nowhere" / "out.log"), ["x"])

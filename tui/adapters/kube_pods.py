@@ -23,6 +23,7 @@ def pod_logs(
     *,
     previous: bool = False,
     tail: int | None = 1000,
+    since_seconds: float | None = None,
     follow: bool = True,
 ) -> LogStream:
     """One container's log as a LogStream; ``previous`` reads the instance before the last restart."""
@@ -35,6 +36,8 @@ def pod_logs(
         query["previous"] = "true"
     if tail is not None:
         query["tailLines"] = tail
+    if since_seconds is not None:
+        query["sinceSeconds"] = max(1, int(since_seconds))
     path = f"/api/v1/namespaces/{namespace}/pods/{pod}/log"
     # A quiet container is not a fault: no read timeout on a followed log; close() shuts the socket down.
     response = cluster.request("GET", path, query, stream=True, timeout=(5, None))

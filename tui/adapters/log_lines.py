@@ -12,15 +12,17 @@ shutting the connection down, and wakes the consumer.
 from __future__ import annotations
 
 import contextlib
+import os
 import queue
+import stat
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from tui.adapters.errors import BackendError, Unavailable
+from tui.adapters.errors import BackendError, InvalidInput, Unavailable
 from tui.adapters.sanitize import LineDecoder
 
 BATCH_LINES = 1_000
@@ -36,6 +38,81 @@ class LogLine:
     source: str
     text: str
     timestamp: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LogWindow:
+    """How much of a log to read: the last ``tail`` lines, the lines of the last ``since_seconds``, or all."""
+
+    label: str
+    tail: int | None = None
+    since_seconds: float | None = None
+
+    def since(self, now: datetime | None = None) -> datetime | None:
+        """The oldest time to read from, for Docker's ``since`` (Kubernetes takes ``sinceSeconds``)."""
+        if self.since_seconds is None:
+            return None
+        return (now or datetime.now(UTC)) - timedelta(seconds=self.since_seconds)
+
+
+WINDOWS = (
+    LogWindow("tail 1000", tail=1000),
+    LogWindow("since 1m", since_seconds=60),
+    LogWindow("since 5m", since_seconds=300),
+    LogWindow("since 15m", since_seconds=900),
+    LogWindow("since 1h", since_seconds=3600),
+    LogWindow("all"),
+)
+DEFAULT_WINDOW = WINDOWS[0]
+
+
+def next_window(current: LogWindow, windows: tuple[LogWindow, ...] = WINDOWS) -> LogWindow:
+    """The window after ``current`` in the ``W`` cycle (the first when ``current`` is not in it)."""
+    try:
+        return windows[(windows.index(current) + 1) % len(windows)]
+    except ValueError:
+        return windows[0]
+
+
+def save_lines(path: str, lines: Iterable[str]) -> int:
+    """Write ``lines`` to ``path`` with mode 0600; returns how many were written.
+
+    A new file is created exclusively; an existing one is overwritten only when it is a regular file owned by
+    us. A symbolic link (or a FIFO, a device, a directory) is refused, never followed: a log may hold secrets.
+    """
+    target = os.path.expanduser(path)
+    try:
+        existing = os.lstat(target)
+    except FileNotFoundError:
+        existing = None
+    except OSError as error:
+        raise InvalidInput(f"save to {path}: {error.strerror}") from None
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        kind = "a symbolic link" if stat.S_ISLNK(existing.st_mode) else "not a regular file"
+        raise InvalidInput(f"save to {path}: refused, it is {kind}")
+    flags = os.O_WRONLY | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK
+    flags |= os.O_CREAT | os.O_EXCL if existing is None else 0
+    try:
+        fd = os.open(target, flags, 0o600)
+    except OSError as error:
+        raise InvalidInput(f"save to {path}: {error.strerror}") from None
+    count = 0
+    try:
+        info = os.fstat(fd)  # the file opened, not a name that may have changed since the lstat
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
+            raise InvalidInput(f"save to {path}: refused, not a regular file of ours")
+        os.fchmod(fd, 0o600)
+        os.ftruncate(fd, 0)
+        with os.fdopen(fd, "w", encoding="utf-8", errors="replace", closefd=False) as out:
+            for line in lines:
+                out.write(line)
+                out.write("\n")
+                count += 1
+    except OSError as error:
+        raise InvalidInput(f"save to {path}: {error.strerror}") from None
+    finally:
+        os.close(fd)
+    return count
 
 
 def split_timestamp(line: str) -> tuple[datetime | None, str]:

@@ -15,7 +15,7 @@ from textual.message import Message
 
 from tui.actions import ActionObject
 from tui.adapters.errors import BackendError
-from tui.adapters.kube_pods import events_for, get_pod, object_yaml, pod_logs
+from tui.adapters.kube_pods import events_for, get_pod, object_yaml
 from tui.adapters.live import LiveFeed
 from tui.adapters.models import PodInfo
 from tui.adapters.sanitize import clean_line
@@ -23,7 +23,7 @@ from tui.format import age
 from tui.views.kube_apply import start_edit
 from tui.views.kube_view import KubeView
 from tui.views.live_view import action_bindings
-from tui.views.log_screen import LogScreen
+from tui.views.log_screen import pod_log_screen
 from widgets.detail_screen import DetailScreen, Section
 from widgets.prompt import PromptDialog
 from widgets.resource_table import Column
@@ -93,12 +93,7 @@ class PodsView(KubeView):
         container = await self._choose_container(pod)
         if container is None:
             return
-        label = "previous instance of " if previous else ""
-        title = f"Logs: {label}{pod.namespace}/{pod.name} · {container}"
-        cluster = self.cluster
-        self.app.push_screen(
-            LogScreen(title, lambda: pod_logs(cluster, pod.namespace, pod.name, container, previous=previous))
-        )
+        self.app.push_screen(pod_log_screen(self.cluster, pod.namespace, pod.name, container, previous=previous))
 
     @work(exit_on_error=False, group="actions")
     async def action_shell(self) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+from tui.adapters.errors import BackendError, Unavailable
 from tui.adapters.kube_cluster import KubeCluster
 from tui.adapters.log_lines import LogStream, RawLogParser
 from tui.adapters.sanitize import clean_line, clean_text
@@ -51,7 +52,14 @@ def pod_logs(
         with contextlib.suppress(Exception):
             response.release_conn()
 
-    return LogStream(read, cancel, RawLogParser(clean_line(f"{pod}/{container}"), timestamps=True))
+    def translate(
+        error: Exception,
+    ) -> BackendError:  # urllib3's words ("IncompleteRead(0 bytes read)") are not ours
+        return Unavailable(f"log stream interrupted: API server unreachable ({clean_line(str(error))})")
+
+    return LogStream(
+        read, cancel, RawLogParser(clean_line(f"{pod}/{container}"), timestamps=True), translate=translate
+    )
 
 
 def object_yaml(raw: dict[str, Any]) -> str:

@@ -34,6 +34,7 @@ from widgets.log_view import LogLines, LogView
 from widgets.prompt import PromptDialog
 
 IN_FLIGHT = 8  # batches posted to the event loop and not handled yet
+RESUME_FIRST, RESUME_MAX = 1.0, 30.0  # seconds before re-opening a failed stream, doubling (RELIABILITY rule 1)
 WindowOpener = Callable[[LogWindow], LogStream]
 
 
@@ -90,6 +91,8 @@ class LogScreen(Screen[None]):
         self.reader: Worker[None] | None = None
         self.generation = 0  # bumped on each re-open: messages of an older stream are ignored
         self._cutoff: datetime | None = None
+        self._last_seen: datetime | None = None  # the newest line's time: a resumed stream starts after it
+        self._resume_delay = RESUME_FIRST
         self._leaving = False
 
     def compose(self) -> ComposeResult:
@@ -104,7 +107,7 @@ class LogScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one(LogLines).focus()
         self._show_window()
-        self.reader = self.read(self.generation)
+        self.reader = self.read(self.generation, self.window)
 
     def on_unmount(self) -> None:
         self._leaving = True
@@ -115,14 +118,14 @@ class LogScreen(Screen[None]):
 
     # ---- reading
 
-    def _open(self) -> LogStream:
+    def _open(self, window: LogWindow) -> LogStream:
         if self.open_window is not None:
-            return self.open_window(self.window)
+            return self.open_window(window)
         assert self.open_stream is not None
         return self.open_stream()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="logs")
-    def read(self, generation: int) -> None:
+    def read(self, generation: int, window: LogWindow) -> None:
         worker = get_current_worker()
         room = threading.Semaphore(IN_FLIGHT)
 
@@ -130,7 +133,7 @@ class LogScreen(Screen[None]):
             return self._leaving or worker.is_cancelled or generation != self.generation
 
         try:
-            stream = self._open()  # an inspect and a request: off the event loop
+            stream = self._open(window)  # an inspect and a request: off the event loop
         except BackendError as error:
             if not stale():
                 self.post_message(self.Ended(str(error), generation))
@@ -171,6 +174,17 @@ class LogScreen(Screen[None]):
         cutoff = self._cutoff
         if cutoff is not None:  # a source that cannot ask for "since" itself reads more: drop what is older
             lines = [line for line in lines if line.timestamp is None or line.timestamp >= cutoff]
+        last = self._last_seen
+        if last is not None:  # a resumed stream starts a second early: drop what was already shown
+            lines = [line for line in lines if line.timestamp is None or line.timestamp > last]
+        stamps = [line.timestamp for line in lines if line.timestamp is not None]
+        if stamps:
+            self._last_seen = max(stamps)
+        if self._resume_delay != RESUME_FIRST:  # a resumed stream delivers again: the failure is over
+            self._resume_delay = RESUME_FIRST
+            title = self.query_one(".log-title", Static)
+            title.update(Text(self.title_text + " — resumed"))
+            title.remove_class("-failed")
         self.log_view.write_lines(lines)
 
     @on(Ended)
@@ -179,9 +193,27 @@ class LogScreen(Screen[None]):
             return
         title = self.query_one(".log-title", Static)
         suffix = f" — {message.error}" if message.error else " — stream ended"
+        if message.error and self.open_window is not None:  # the engine may come back: try again, later
+            suffix += f" — reconnecting in {self._resume_delay:.0f}s"
+            self.set_timer(self._resume_delay, self._resume)
+            self._resume_delay = min(self._resume_delay * 2, RESUME_MAX)
         title.update(Text(self.title_text + suffix))
         title.set_class(bool(message.error), "-failed")
         title.set_class(not message.error, "-ended")
+
+    def _resume(self) -> None:
+        """Re-open a failed stream where it stopped (a second before its last line; repeats are dropped)."""
+        if self._leaving:
+            return
+        last = self._last_seen
+        window = self.window
+        if last is not None:
+            window = LogWindow(
+                "resumed", since_seconds=max(1.0, (datetime.now(last.tzinfo) - last).total_seconds() + 1)
+            )
+        self.generation += 1
+        self.stream = None
+        self.reader = self.read(self.generation, window)
 
     # ---- time windows
 
@@ -193,6 +225,7 @@ class LogScreen(Screen[None]):
         self.window = window
         self.generation += 1
         self._cutoff = window.since()
+        self._last_seen = None
         if self.stream is not None:
             self.stream.close()
             self.stream = None
@@ -201,7 +234,7 @@ class LogScreen(Screen[None]):
         title.update(Text(self.title_text))
         title.remove_class("-failed", "-ended")
         self._show_window()
-        self.reader = self.read(self.generation)
+        self.reader = self.read(self.generation, window)
 
     def action_cycle_window(self) -> None:
         self.set_window(next_window(self.window, self.windows))

@@ -167,7 +167,9 @@ async def test_a_followed_pod_log_says_the_api_server_went_away_and_the_pods_vie
             assert app.is_running
 
             def ticks() -> list[int]:
-                return [int(line.text.split()[1]) for line in screen.log_view.buffer if line.text.startswith("tick ")]
+                return [
+                    int(line.text.split()[1]) for line in screen.log_view.buffer if line.text.startswith("tick ")
+                ]
 
             before = max(ticks())
             await asyncio.to_thread(sandbox, "start", "fault-apiserver")

@@ -17,7 +17,6 @@ from typing import Any
 from textual import on, work
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import DataTable
 from textual.worker import Worker, get_current_worker
 
 from tui.actions import ActionObject, Gateway, Outcome
@@ -44,7 +43,7 @@ from tui.views.compose_logs import stack_log_screen
 from tui.views.live_view import DockerView, action_bindings
 from widgets.detail_screen import DetailScreen, Section
 from widgets.prompt import PromptDialog
-from widgets.resource_table import Column
+from widgets.resource_table import Column, ResourceTable
 
 MODEL_POLL_SECONDS = 3.0  # how often the stacks' compose files are checked for edits (a stat per file)
 MAX_REPLICAS = 100
@@ -285,8 +284,7 @@ class ComposeView(DockerView):
         self.stamps[project.name] = stamp if stamp is not None else ()
         self.remember(project.name, project)
         self.refilter()
-        if project.name in self.table.records:
-            self.table.move_cursor(row=self.table.get_row_index(project.name))
+        self.table.select_key(project.name)
         self._show_status(self.summary())
 
     @work(exit_on_error=False, group="actions")
@@ -329,8 +327,8 @@ class ComposeView(DockerView):
             self.detail = StackScreen(self, stack)
             self.app.push_screen(self.detail)
 
-    @on(DataTable.RowSelected)
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(ResourceTable.RowSelected)
+    def _row_selected(self, event: ResourceTable.RowSelected) -> None:
         event.stop()
         self.action_detail()
 

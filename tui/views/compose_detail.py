@@ -19,7 +19,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
 from tui.adapters.compose_container import CONFIG_HASH, DEPENDS_ON, ONEOFF, VERSION
 from tui.adapters.compose_records import ComposeProject, find_cycle
@@ -364,8 +364,8 @@ class StackScreen(Screen[None]):
     def action_logs(self) -> None:
         self.view.show_logs(self.stack)
 
-    @on(DataTable.RowSelected)
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(ResourceTable.RowSelected)
+    def _row_selected(self, event: ResourceTable.RowSelected) -> None:
         event.stop()
         self.action_containers()
 

@@ -17,7 +17,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.coordinate import Coordinate
 from textual.widgets import Sparkline, Static
 from textual.worker import get_current_worker
 
@@ -156,10 +155,7 @@ class ContainersView(DockerView):
 
     def _track_screen(self) -> None:
         table = self.table
-        first = table.scroll_offset.y
-        rows = range(first, min(first + table.size.height, table.row_count))
-        keys = [table.coordinate_to_cell_key(Coordinate(r, 0)).row_key.value for r in rows]
-        self._on_screen = [k for k in keys if k and table.records[k].state == "running"]
+        self._on_screen = [k for k in table.visible_keys() if table.records[k].state == "running"]
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="stats")
     def sample_stats(self) -> None:
@@ -189,6 +185,9 @@ class ContainersView(DockerView):
     @on(ResourceTable.RowHighlighted)
     def _highlighted(self) -> None:
         self._show_sparklines()
+
+    def on_resize(self) -> None:
+        self._track_screen()  # the first list can arrive before the table has a size: nothing was on screen
 
     def _show_sparklines(self) -> None:
         record = self.table.selected

@@ -16,7 +16,6 @@ from typing import Any
 from rich.text import Text
 from textual import on, work
 from textual.binding import Binding
-from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
 from tui.actions import ActionObject, Gateway, Outcome, Result
@@ -31,7 +30,7 @@ from tui.views.live_view import DockerView, action_bindings
 from tui.views.run_form import run_from_form
 from widgets.detail_screen import DetailScreen, Section
 from widgets.prompt import PromptDialog
-from widgets.resource_table import Column
+from widgets.resource_table import Column, ResourceTable
 
 NONE_TAG = "<none>:<none>"
 
@@ -147,8 +146,8 @@ class ImagesView(DockerView):
 
     # ---- layers
 
-    @on(DataTable.RowSelected)
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(ResourceTable.RowSelected)
+    def _row_selected(self, event: ResourceTable.RowSelected) -> None:
         event.stop()
         self.action_layers()
 

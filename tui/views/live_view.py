@@ -26,6 +26,8 @@ from tui.adapters.live import LiveFeed
 from tui.adapters.models import Deleted, Delta, Disconnected, Snapshot, Upserted
 from widgets.resource_table import Column, ResourceTable
 
+BACKGROUND_START = 3.0  # seconds after mount at the latest, hidden views start following their feeds
+
 
 class LiveView(Vertical):
     """An area showing one resource kind. Subclasses set COLUMNS, BACKEND and ``open_feed``."""
@@ -37,6 +39,7 @@ class LiveView(Vertical):
         Binding("slash", "filter", "Filter", id="view.filter"),
         Binding("space", "mark", "Mark", id="view.mark", show=False),
         Binding("o", "sort", "Sort", id="view.sort", show=False),
+        Binding("escape", "clear", "Clear filter / marks", id="view.clear", show=False),
     ]
 
     class FeedDelta(Message):
@@ -59,6 +62,9 @@ class LiveView(Vertical):
         self.last_updated: datetime | None = None
         self.records: dict[str, Any] = {}  # everything the feed knows; the table shows those that pass shows()
         self.filter_text = ""
+        self._haystacks: dict[str, tuple[Any, str]] = {}
+        self._status: tuple[str, bool] | None = None
+        self._started = False
 
     def compose(self) -> ComposeResult:
         yield Static(Text("loading…"), classes="view-status")
@@ -69,8 +75,17 @@ class LiveView(Vertical):
         """Whether a record is listed: the filter, and the view's own toggles (subclasses extend)."""
         if not self.filter_text:
             return True
-        needle = self.filter_text.casefold()
-        return any(needle in _plain(c.render(record)).casefold() for c in self.COLUMNS)
+        return self.filter_text.casefold() in self._haystack(record)
+
+    def _haystack(self, record: Any) -> str:
+        """The record's cells as one casefolded string, made once per version of the record: a filter key press
+        then costs a substring test per row, not a render of every cell. Ages (volatile) are left out."""
+        cached = self._haystacks.get(record.key)
+        if cached is not None and cached[0] is record:
+            return cached[1]
+        text = "\x00".join(_plain(c.render(record)) for c in self.COLUMNS if not c.volatile).casefold()
+        self._haystacks[record.key] = (record, text)
+        return text
 
     def refilter(self) -> None:
         self.table.apply_snapshot([r for r in self.records.values() if self.shows(r)])
@@ -106,7 +121,7 @@ class LiveView(Vertical):
     def submit_filter(self, text: str) -> None:
         """The filter was confirmed with enter (a label selector is sent to the server only then)."""
 
-    def key_escape(self) -> None:
+    def action_clear(self) -> None:
         box = self.query_one(".view-filter", Input)
         if box.has_class("-open"):
             box.value = ""
@@ -130,9 +145,19 @@ class LiveView(Vertical):
         return self.query_one(ResourceTable)
 
     def on_mount(self) -> None:
-        self.follow()
         if any(c.volatile for c in self.COLUMNS):
             self.set_interval(5, self.table.refresh_volatile)
+        self.set_timer(BACKGROUND_START, self.start)  # in case the shown view never gets its first list
+
+    def on_show(self) -> None:
+        self.start()
+
+    def start(self) -> None:
+        """Follow the feed, once: when the view is first shown, else once the shown view has its first list
+        (views of hidden areas then start in the background, so they never compete with the first paint)."""
+        if not self._started:
+            self._started = True
+            self.follow()
 
     def on_unmount(self) -> None:
         if self.feed is not None:
@@ -163,6 +188,9 @@ class LiveView(Vertical):
         self.apply_delta(delta)
         if isinstance(delta, Snapshot):
             self.post_message(self.BackendHealth(self.BACKEND, True))
+            if self.last_updated is None:  # the first list painted: the hidden views may start now
+                for view in self.screen.query(LiveView):
+                    view.start()
         self.last_updated = datetime.now()
         self._show_status(self.summary())
 
@@ -170,6 +198,7 @@ class LiveView(Vertical):
         """Change the table by key. Views that show derived rows (compose stacks) override this."""
         if isinstance(delta, Snapshot):
             self.records = {r.key: r for r in delta.items}
+            self._haystacks = {}
             self.table.apply_snapshot([r for r in delta.items if self.shows(r)])
         elif isinstance(delta, Upserted):
             self.records[delta.item.key] = delta.item
@@ -179,6 +208,7 @@ class LiveView(Vertical):
                 self.table.discard(delta.item.key)
         else:
             self.records.pop(delta.key, None)
+            self._haystacks.pop(delta.key, None)
             self.table.discard(delta.key)
 
     def summary(self) -> str:
@@ -191,10 +221,13 @@ class LiveView(Vertical):
         return text
 
     def _show_status(self, text: str, *, down: bool = False) -> None:
-        status = self.query_one(".view-status", Static)
         if down and self.last_updated is not None:
             text += f" · last updated {self.last_updated:%H:%M:%S} (stale)"
-        status.update(Text(text))
+        if self._status == (text, down):
+            return  # most feed events change a row, not the summary: no repaint of the line
+        self._status = (text, down)
+        status = self.query_one(".view-status", Static)
+        status.update(Text(text), layout=False)  # one line, fixed height: no reflow of the screen
         status.set_class(down, "-down")
         self.table.set_class(down, "-stale")
 

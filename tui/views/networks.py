@@ -7,7 +7,6 @@ from typing import Any
 
 from textual import on, work
 from textual.binding import Binding
-from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
 from tui.actions import ActionObject
@@ -20,7 +19,7 @@ from tui.views.live_view import DockerView, action_bindings
 from tui.views.volumes import json_section, labels_text, new_name_check
 from widgets.detail_screen import DetailScreen, Section
 from widgets.prompt import PromptDialog, Validator
-from widgets.resource_table import Column
+from widgets.resource_table import Column, ResourceTable
 
 CONTAINER_ACTIONS = ("network.connect", "network.disconnect")
 
@@ -167,8 +166,8 @@ class NetworksView(DockerView):
 
     # ---- inspect
 
-    @on(DataTable.RowSelected)
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(ResourceTable.RowSelected)
+    def _row_selected(self, event: ResourceTable.RowSelected) -> None:
         event.stop()
         self.action_inspect()
 

@@ -9,7 +9,6 @@ from typing import Any
 from rich.text import Text
 from textual import on, work
 from textual.binding import Binding
-from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
 from tui.actions import ActionObject
@@ -19,7 +18,7 @@ from tui.adapters.live import LiveFeed
 from tui.views.live_view import DockerView, action_bindings
 from widgets.detail_screen import DetailScreen, Section
 from widgets.prompt import PromptDialog, Validator
-from widgets.resource_table import Column
+from widgets.resource_table import Column, ResourceTable
 
 
 def new_name_check(existing: Collection[str], noun: str) -> Validator:
@@ -132,8 +131,8 @@ class VolumesView(DockerView):
 
     # ---- inspect
 
-    @on(DataTable.RowSelected)
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(ResourceTable.RowSelected)
+    def _row_selected(self, event: ResourceTable.RowSelected) -> None:
         event.stop()
         self.action_inspect()
 

@@ -12,13 +12,9 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import urllib3.exceptions
-from kubernetes import config as kube_config
-from kubernetes.client import ApiClient, Configuration
-from kubernetes.client.exceptions import ApiException
-from kubernetes.config.config_exception import ConfigException
 
 from tui.adapters.errors import BackendError, Gone, InvalidInput, Unavailable, error_for_status
 from tui.adapters.live import LiveFeed
@@ -34,6 +30,12 @@ from tui.adapters.models import (
     Upserted,
 )
 from tui.adapters.sanitize import clean_line
+
+if TYPE_CHECKING:
+    from kubernetes.client import ApiClient
+
+# The kubernetes package is imported on first use, in a worker thread: importing it costs a fifth of portside's
+# start-up and nothing on the first screen needs it (bench/README.md, scenario 1).
 
 ALL_NAMESPACES = ""
 WATCH_SECONDS = 60  # server-side watch timeout; the read timeout is a little longer, so no read blocks forever
@@ -58,6 +60,9 @@ def _status_message(raw: str | bytes, fallback: str) -> str:
 
 @contextmanager
 def translated_errors(what: str) -> Iterator[None]:
+    from kubernetes.client.exceptions import ApiException
+    from kubernetes.config.config_exception import ConfigException
+
     try:
         yield
     except ApiException as exc:
@@ -76,6 +81,8 @@ def translated_errors(what: str) -> Iterator[None]:
 def list_contexts(kubeconfig: str | None = None) -> tuple[list[KubeContext], str | None]:
     """Contexts of the kubeconfig and the name of its current one. Reads the file only."""
     with translated_errors("kubeconfig"):
+        from kubernetes import config as kube_config
+
         raw, current = kube_config.list_kube_config_contexts(config_file=kubeconfig)
         clusters = _clusters_by_name(kubeconfig)
     contexts = []
@@ -224,6 +231,9 @@ class KubeCluster:
     def api(self) -> ApiClient:
         if self._client is None:
             with translated_errors(f"context {self.context or '(none)'}"):
+                from kubernetes import config as kube_config
+                from kubernetes.client import ApiClient, Configuration
+
                 configuration = Configuration()
                 kube_config.load_kube_config(
                     config_file=self.kubeconfig,

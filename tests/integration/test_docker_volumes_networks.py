@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from tui.adapters.errors import BackendError, Conflict, InvalidInput, NotFound
 from tui.adapters.models import Snapshot
 
 TEST_LABELS = {"portside-test": "1"}
+BURST = 12  # containers created at once, all mounting one volume
 
 
 class Scratch:
@@ -172,6 +174,45 @@ def test_volume_feed_relists_when_a_volume_appears_and_when_a_container_starts_u
     finally:
         feed.close()
         consumer.join(10)
+    assert not consumer.is_alive(), "close() must end the blocking event stream"
+
+
+class CountingVolumes(DockerEngine):
+    """The real engine, counting the volume lists its feed makes (each one lists every container too)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.volume_lists = 0
+
+    def list_volumes(self) -> list[Any]:
+        self.volume_lists += 1
+        return super().list_volumes()
+
+
+def test_volume_feed_lists_once_per_settled_burst_not_twice_per_container_event(scratch: Scratch) -> None:
+    engine = CountingVolumes()
+    feed = engine.watch_volumes()
+    seen, consumer = collect(feed)
+
+    def users(name: str) -> Any:
+        snapshots = [d for d in seen if isinstance(d, Snapshot)]
+        found = next((v for v in snapshots[-1].items if v.name == name), None) if snapshots else None
+        return found.users if found else None
+
+    try:
+        wait_for(lambda: seen and isinstance(seen[0], Snapshot), 15, "the first snapshot")
+        name = scratch.volume()
+        with ThreadPoolExecutor(6) as pool:
+            made = sorted(pool.map(lambda _: scratch.container(volume=name, start=False)[1], range(BURST)))
+        wait_for(lambda: users(name) == tuple(made), 30, "every user in a snapshot")
+        relists = engine.volume_lists - 1
+        # Before: two lists per event (13 events here, 26 lists); now one per settled burst, a few at most
+        # when the shared machine spreads the creates out (and others' containers come and go meanwhile).
+        assert relists <= BURST // 2, f"{relists} volume lists for {BURST + 1} events"
+    finally:
+        feed.close()
+        consumer.join(10)
+        engine.close()
     assert not consumer.is_alive(), "close() must end the blocking event stream"
 
 

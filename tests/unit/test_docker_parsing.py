@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from tui.adapters.docker_engine import container_from_api, image_from_api
+from tui.adapters.docker_feeds import settled
 from tui.adapters.models import PortBinding
 
 CID = "4f66ad9a0b2e1234567890abcdef1234567890abcdef1234567890abcdef1234"
@@ -180,3 +182,48 @@ def test_image_missing_size_is_zero() -> None:
 
 def test_image_tags_are_sanitised() -> None:
     assert image_from_api(_image(RepoTags=["evil\x1b[8m:latest"])).name == "evil:latest"
+
+
+# ---- events applied to the last known record, without asking the engine
+
+
+def _event(action: str, **attributes: str) -> dict[str, Any]:
+    return {"Type": "container", "Action": action, "id": CID, "Actor": {"ID": CID, "Attributes": attributes}}
+
+
+def test_die_event_makes_the_record_exited_with_the_exit_code() -> None:
+    info = settled(container_from_api(_container()), "die", _event("die", exitCode="137"))
+    assert (info.state, info.status) == ("exited", "Exited (137) Less than a second ago")
+
+
+def test_rename_event_changes_only_the_name_and_is_sanitised() -> None:
+    before = container_from_api(_container())
+    info = settled(before, "rename", _event("rename", name="/api-1\x1b[31m", oldName="/web-1"))
+    assert info.name == "api-1"
+    assert dataclasses.replace(info, name=before.name) == before
+
+
+def test_pause_then_unpause_keeps_the_uptime_text() -> None:
+    running = container_from_api(_container(Status="Up 3 minutes"))
+    paused = settled(running, "pause", _event("pause"))
+    assert (paused.state, paused.status) == ("paused", "Up 3 minutes (Paused)")
+    again = settled(paused, "unpause", _event("unpause"))
+    assert (again.state, again.status) == ("running", "Up 3 minutes")
+
+
+def test_health_status_event_replaces_the_health_marker() -> None:
+    info = container_from_api(_container(Status="Up 3 minutes (healthy)"))
+    info = settled(info, "health_status", _event("health_status: unhealthy"))
+    assert info.status == "Up 3 minutes (unhealthy)"
+
+
+def test_start_after_exit_is_running_and_health_starts_again() -> None:
+    exited = container_from_api(_container(State="exited", Status="Exited (0) 1 minute ago (healthy)"))
+    info = settled(exited, "start", _event("start"))
+    assert (info.state, info.status) == ("running", "Up Less than a second (health: starting)")
+
+
+@pytest.mark.parametrize("action", ["kill", "oom", "start"])
+def test_events_that_change_nothing_shown_return_the_same_record(action: str) -> None:
+    running = container_from_api(_container())
+    assert settled(running, action, _event(action)) is running

@@ -66,3 +66,27 @@ def test_container_compose_labels_are_read_from_labels() -> None:
     )
     assert (container.key, container.compose_project, container.compose_service) == ("c1", "shop", "web")
     assert container.label("missing") is None
+
+
+def _labelled(labels: tuple[tuple[str, str], ...]) -> ContainerInfo:
+    return ContainerInfo(
+        "c1", "web-1", "nginx", "sha256:1", "running", "Up", datetime.fromtimestamp(0, UTC), labels=labels
+    )
+
+
+def test_container_label_map_is_built_once_per_record() -> None:
+    container = _labelled((("a", "1"),))
+    assert container.label("a") == "1"
+    assert container.__dict__["_label_map"] is container.__dict__["_label_map"]  # cached after the first call
+    first = container._label_map
+    assert container.label("b") is None and container._label_map is first
+
+
+def test_container_label_cache_stays_out_of_equality_fields_and_replace() -> None:
+    container = _labelled((("a", "1"),))
+    container.label("a")
+    assert container == _labelled((("a", "1"),))
+    assert hash(container) == hash(_labelled((("a", "1"),)))
+    assert "_label_map" not in {f.name for f in dataclasses.fields(container)}
+    changed = dataclasses.replace(container, labels=(("a", "2"),))
+    assert changed.label("a") == "2"  # a replaced record does not inherit the old cache

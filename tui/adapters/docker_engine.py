@@ -10,7 +10,7 @@ import docker.errors
 
 from tui.adapters.docker_containers import ContainersMixin
 from tui.adapters.docker_errors import timestamp, translated_errors
-from tui.adapters.docker_feeds import ContainerFeed, RelistFeed
+from tui.adapters.docker_feeds import ContainerFeed, ContainerHub, ContainerSubscription, RelistFeed
 from tui.adapters.docker_images import ImagesMixin
 from tui.adapters.docker_logs import LogsMixin
 from tui.adapters.docker_networks import NetworksMixin
@@ -72,6 +72,8 @@ class DockerEngine(ContainersMixin, ImagesMixin, VolumesMixin, NetworksMixin, Lo
         self.endpoint = base_url or os.environ.get("DOCKER_HOST") or DEFAULT_HOST
         self._timeout = timeout
         self._client: docker.APIClient | None = None
+        # Every view of containers shares one event stream and one state (see ContainerHub).
+        self._containers = ContainerHub(lambda: ContainerFeed(self))
 
     def api(self) -> docker.APIClient:
         """The low-level client, created on first use; version="auto" negotiates the API version."""
@@ -95,9 +97,13 @@ class DockerEngine(ContainersMixin, ImagesMixin, VolumesMixin, NetworksMixin, Lo
 
     # ---- containers
 
-    def list_containers(self, *, all: bool = True) -> list[ContainerInfo]:
+    def list_containers(self, *, all: bool = True, ids: list[str] | None = None) -> list[ContainerInfo]:
+        """Every container, or only those of ``ids`` (one request for all of them: a sparse list)."""
+        if ids is not None and not ids:
+            return []
+        filters = {"id": ids} if ids is not None else None
         with translated_errors("list containers"):
-            return [container_from_api(c) for c in self.api().containers(all=all)]
+            return [container_from_api(c) for c in self.api().containers(all=all, filters=filters)]
 
     def get_container(self, container_id: str) -> ContainerInfo | None:
         """One container by id, or None when it no longer exists (one small request, not a relist)."""
@@ -121,8 +127,9 @@ class DockerEngine(ContainersMixin, ImagesMixin, VolumesMixin, NetworksMixin, Lo
         with translated_errors(f"remove {container_id[:12]}"):
             self.api().remove_container(container_id, force=force, v=volumes)
 
-    def watch_containers(self) -> ContainerFeed:
-        return ContainerFeed(self)
+    def watch_containers(self) -> ContainerSubscription:
+        """A subscription to the engine's one shared container feed: a Snapshot, then the changes."""
+        return ContainerSubscription(self._containers)
 
     # ---- images
 
@@ -133,7 +140,13 @@ class DockerEngine(ContainersMixin, ImagesMixin, VolumesMixin, NetworksMixin, Lo
     def watch_images(self) -> RelistFeed:
         return RelistFeed(self, ("image",), self.list_images)
 
-    def events(self, kinds: tuple[str, ...]) -> Any:
-        """The engine's event stream (a closable iterator of dicts), subscribed before it is returned."""
+    def events(self, kinds: tuple[str, ...], actions: tuple[str, ...] = ()) -> Any:
+        """The engine's event stream (a closable iterator of dicts), subscribed before it is returned.
+
+        ``actions`` narrows it to those events, filtered by the engine (health_status matches its variants).
+        """
+        filters: dict[str, list[str]] = {"type": list(kinds)}
+        if actions:
+            filters["event"] = list(actions)
         with translated_errors("events"):
-            return self.api().events(decode=True, filters={"type": list(kinds)})
+            return self.api().events(decode=True, filters=filters)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -12,9 +12,8 @@ from typing import Any
 import docker.errors
 
 from tui.adapters.docker_errors import translated_errors
-from tui.adapters.docker_feeds import RelistFeed
+from tui.adapters.docker_feeds import RelistFeed, event_action
 from tui.adapters.errors import Conflict, InvalidInput
-from tui.adapters.models import Delta
 from tui.adapters.sanitize import clean_line
 
 # The engine's rule for local volume names; portside applies it to the networks it creates too.
@@ -99,18 +98,23 @@ def volume_users(containers: list[dict[str, Any]]) -> dict[str, tuple[str, ...]]
 
 
 # Events that can change what the volumes list shows. A container's start or exec (health checks) cannot:
-# skipping them spares a relist of volumes and containers each time.
+# the engine does not even send them to this feed.
 _USAGE_EVENTS = {"volume": {"create", "destroy"}, "container": {"create", "destroy", "rename"}}
+_USAGE_ACTIONS = ("create", "destroy", "rename")
 
 
 class VolumeFeed(RelistFeed):
-    """Relists on volume create/destroy and on container create/destroy/rename (they change "used by")."""
+    """Relists on volume create/destroy and on container create/destroy/rename (they change "used by"),
+    once per settled burst: each list is of every volume and every container."""
 
-    def _apply(self, event: dict[str, Any]) -> Iterator[Delta[Any]]:
-        action = str(event.get("Action") or event.get("status") or "").split(":")[0]
+    second_look = False  # the volume and container lists do not lag these events
+
+    def __init__(self, engine: Any, lister: Callable[[], list[Any]]) -> None:
+        super().__init__(engine, tuple(_USAGE_EVENTS), lister, _USAGE_ACTIONS)
+
+    def relevant(self, event: dict[str, Any]) -> bool:
         relevant = _USAGE_EVENTS.get(str(event.get("Type") or ""))
-        if relevant is None or action in relevant:  # an event of another shape: relist to be safe
-            yield from super()._apply(event)
+        return relevant is None or event_action(event) in relevant  # another shape: relist to be safe
 
 
 class VolumesMixin:
@@ -165,4 +169,4 @@ class VolumesMixin:
         return PruneReport(deleted, int(report.get("SpaceReclaimed") or 0))
 
     def watch_volumes(self) -> RelistFeed:
-        return VolumeFeed(self, ("volume", "container"), self.list_volumes)
+        return VolumeFeed(self, self.list_volumes)

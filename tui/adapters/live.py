@@ -38,10 +38,14 @@ class LiveFeed(ABC, Generic[Item]):
         with self._lock:
             stream, self._stream = self._stream, None
         if stream is not None:
-            # shutdown() (urllib3 responses) wakes a read blocked in another thread; close() alone does not.
-            with contextlib.suppress(Exception):
-                getattr(stream, "shutdown", lambda: None)()
-                stream.close()
+            shut(stream)
+
+    def _release(self, stream: Closable) -> None:
+        """Close a stream this feed is done with (a fault before the stream was read, a reconnect)."""
+        with self._lock:
+            if self._stream is stream:
+                self._stream = None
+        shut(stream)
 
     def _attach(self, stream: Closable) -> None:
         """Register the stream that blocks, so that close() can interrupt it."""
@@ -71,3 +75,11 @@ class LiveFeed(ABC, Generic[Item]):
 
         Raise a BackendError when the backend fails; return when closed.
         """
+
+
+def shut(stream: Closable) -> None:
+    """Close a stream, waking a read blocked on it in another thread; errors of a dead stream are ignored."""
+    # shutdown() (urllib3 responses) wakes a read blocked in another thread; close() alone does not.
+    with contextlib.suppress(Exception):
+        getattr(stream, "shutdown", lambda: None)()
+        stream.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Generic, TypeVar
 
 from tui.adapters.errors import BackendError
@@ -45,7 +46,14 @@ class ContainerInfo:
         return self.id
 
     def label(self, name: str) -> str | None:
-        return dict(self.labels).get(name)
+        return self._label_map.get(name)
+
+    @cached_property
+    def _label_map(self) -> dict[str, str]:
+        # Built once per record: views ask for labels of every record on every change (summary, columns).
+        # cached_property writes the instance __dict__ directly, so it works on a frozen dataclass and stays
+        # out of fields(), eq and hash.
+        return dict(self.labels)
 
     @property
     def kubernetes_pod(self) -> str | None:

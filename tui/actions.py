@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from tui.adapters.errors import BackendError
 from tui.audit import AuditLog
+from tui.config import NO_POLICY, TargetPolicy
 
 BULK_TYPED_THRESHOLD = 5  # acting on more objects than this needs the typed confirmation
 
@@ -157,6 +158,7 @@ class ConfirmRequest:
     objects: tuple[ActionObject, ...]
     cli: str
     level: Confirm
+    protected: bool = False  # the target's policy raised the confirmation to the typed name
 
     @property
     def typed_word(self) -> str:
@@ -183,7 +185,11 @@ Confirmer = Callable[[ConfirmRequest], Awaitable[bool]]
 
 
 class Gateway:
-    """The one function every mutation passes: read-only check, confirmation, audit, then the call."""
+    """The one function every mutation passes: read-only check, confirmation, audit, then the call.
+
+    ``policy_for`` gives the config's policy of a target ("docker <endpoint>", "kube <context>"): a read-only
+    target refuses like --readonly, a protected one asks every confirmation as the typed name.
+    """
 
     def __init__(
         self,
@@ -192,11 +198,17 @@ class Gateway:
         *,
         readonly: bool = False,
         announce: Callable[[str], None] = lambda _: None,
+        policy_for: Callable[[str], TargetPolicy] = lambda _: NO_POLICY,
     ) -> None:
         self.audit = audit
         self.confirm = confirm
         self.readonly = readonly
         self.announce = announce  # told when a confirmed action starts (the UI shows it)
+        self.policy_for = policy_for
+
+    def is_readonly(self, target: str) -> bool:
+        """Whether every mutation of ``target`` is refused: ask before showing a form that would be wasted."""
+        return self.readonly or self.policy_for(target).readonly
 
     async def execute(
         self,
@@ -223,8 +235,10 @@ class Gateway:
             **(details or {}),
         }
         cli = spec.cli.format_map(defaultdict(str, fields))  # a field the caller did not give stays empty
-        if spec.mutates and self.readonly:
-            message = f"read-only mode: {spec.verb.lower()} refused"
+        policy = self.policy_for(target)
+        if spec.mutates and (self.readonly or policy.readonly):
+            why = "read-only mode" if self.readonly else f"{target} is read-only (config policy)"
+            message = f"{why}: {spec.verb.lower()} refused"
             self.audit.append(
                 target=target,
                 action=spec.id,
@@ -233,9 +247,9 @@ class Gateway:
                 result=f"refused: {message}",
             )
             return Result(Outcome.REFUSED, message)
-        level = spec.confirmation(len(objects), protected=protected)
+        level = spec.confirmation(len(objects), protected=protected or policy.protected)
         if level is not Confirm.NONE:
-            request = ConfirmRequest(spec, target, tuple(objects), cli, level)
+            request = ConfirmRequest(spec, target, tuple(objects), cli, level, protected=policy.protected)
             if not await self.confirm(request):
                 self.audit.append(
                     target=target, action=spec.id, objects=names, confirmation="declined", result="declined"

@@ -9,18 +9,23 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.color import Color, ColorParseError
+from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from themes import DEFAULT_THEME, THEMES
-from tui.actions import Confirm, ConfirmRequest, Gateway
+from tui.actions import ACTIONS, Confirm, ConfirmRequest, Gateway
 from tui.adapters.docker_engine import DockerEngine
 from tui.adapters.errors import BackendError
 from tui.adapters.kube_cluster import ALL_NAMESPACES, KubeCluster, list_contexts
 from tui.adapters.kube_resources import KINDS
 from tui.adapters.models import EngineVersion
 from tui.audit import AuditLog
+from tui.commands import PALETTE_PROVIDERS
+from tui.config import Config, TargetPolicy
+from tui.help_screen import HelpScreen
 from tui.views.compose import ComposeView
 from tui.views.containers import ContainersView
 from tui.views.images import ImagesView
@@ -48,22 +53,36 @@ AREAS = (
 class PortsideApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "portside"
+    COMMANDS = App.COMMANDS | set(PALETTE_PROVIDERS)
     BINDINGS = [
         *(
             Binding(str(n), f"area('{area}')", label, id=f"area.{area}", show=False)  # the tabs show the numbers
             for n, (area, label) in enumerate(AREAS, start=1)
         ),
         Binding("colon", "jump", "Go to", id="app.jump"),
+        Binding("question_mark", "help", "Help", id="app.help"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
-    def __init__(self, docker: DockerEngine, kube: KubeCluster, audit: AuditLog, *, readonly: bool = False):
+    def __init__(
+        self,
+        docker: DockerEngine,
+        kube: KubeCluster,
+        audit: AuditLog,
+        *,
+        readonly: bool = False,
+        config: Config | None = None,
+    ):
         super().__init__()
         self.docker = docker
         self.kube = kube
-        self.readonly = readonly
-        self.gateway = Gateway(audit, self.confirm, readonly=readonly, announce=self.notify)
+        self.config = config or Config()
+        self.readonly = readonly or self.config.readonly
+        self.gateway = Gateway(
+            audit, self.confirm, readonly=self.readonly, announce=self.notify, policy_for=self.config.policy_for
+        )
         self._versions: dict[str, EngineVersion] = {}
+        self._policies: dict[str, TargetPolicy] = {}  # by backend: what the target bar and the frame show
 
     def compose(self) -> ComposeResult:
         bar = TargetBar()
@@ -99,10 +118,14 @@ class PortsideApp(App[None]):
     def on_mount(self) -> None:
         for theme in THEMES:
             self.register_theme(theme)
-        self.theme = DEFAULT_THEME
+        self.apply_config()
         self.probe("docker")
         self.probe("kube")
         self.area_table("containers").focus()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
 
     def action_area(self, area: str) -> None:
         self.query_one("#areas", TabbedContent).active = area
@@ -111,6 +134,40 @@ class PortsideApp(App[None]):
     def area_table(self, area: str) -> ResourceTable:
         view = self.query_one(f"#{area}-view")
         return (view.current if isinstance(view, KubeArea) else view).query_one(ResourceTable)
+
+    # ---- the config file: theme, keys, warnings; per-target policies in the target bar and the frame
+
+    def apply_config(self) -> None:
+        config = self.config
+        config.check(themes=self.available_themes, binding_ids=binding_ids(), is_colour=is_colour)
+        self.theme = config.theme or DEFAULT_THEME
+        if config.keys:
+            self.set_keymap(config.keys)
+        if config.warnings:
+            # Kept on the config for the help screen; shown once here, long enough to read.
+            self.notify("\n".join(config.warnings), title="Config", severity="warning", timeout=20)
+        self._show_policy("docker", self.docker.endpoint)
+
+    def _show_policy(self, backend: str, name: str) -> None:
+        policy = self.config.policy_for(f"{backend} {name}")
+        self._policies[backend] = policy
+        badges = ("READ-ONLY",) * (policy.readonly and not self.readonly) + ("PROTECTED",) * policy.protected
+        bar = self.query_one(TargetBar)
+        if backend == "docker":
+            bar.docker_badges, bar.docker_color = badges, policy.color or ""
+        else:
+            bar.kube_badges, bar.kube_color = badges, policy.color or ""
+        self._show_frame()
+
+    def _show_frame(self) -> None:
+        """A border in the policy colour of the target the current area acts on (Kubernetes or Docker)."""
+        areas = self.query_one("#areas", TabbedContent)
+        policy = self._policies.get("kube" if areas.active == "kube" else "docker")
+        color = policy.color if policy else None
+        screen = self.query_one(TargetBar).screen
+        screen.set_class(color is not None, "-policy-frame")
+        # The one colour not from the theme: the user's own, validated by Config.check.
+        screen.styles.border = ("heavy", Color.parse(color)) if color else None
 
     # ---- ":" jumps to an area or a Kubernetes kind by name, with completion
 
@@ -162,6 +219,7 @@ class PortsideApp(App[None]):
         self.kube = KubeCluster(self.kube.kubeconfig, context, namespace)
         self._versions.pop("kube", None)
         self.query_one(TargetBar).kube = ("connecting…", "pending")
+        self._policies.pop("kube", None)
         pane = old.parent
         await old.remove()
         area = KubeArea(self.kube, self.gateway, id="kube-view")
@@ -176,6 +234,7 @@ class PortsideApp(App[None]):
         pane_id = event.pane.id
         if pane_id:
             self.area_table(pane_id).focus()
+        self._show_frame()
 
     # ---- backend health in the target bar
 
@@ -187,14 +246,23 @@ class PortsideApp(App[None]):
             error = ""
         except BackendError as failure:
             found, error = None, str(failure)
+        # The kube context may come from the kubeconfig: read it here, off the event loop.
+        name = client.endpoint if isinstance(client, DockerEngine) else client.context
         if not get_current_worker().is_cancelled:
-            self.call_from_thread(self._show_backend, backend, client, found, error)
+            self.call_from_thread(self._show_backend, backend, client, found, error, name)
 
     def _show_backend(
-        self, backend: str, client: DockerEngine | KubeCluster, found: EngineVersion | None, error: str
+        self,
+        backend: str,
+        client: DockerEngine | KubeCluster,
+        found: EngineVersion | None,
+        error: str,
+        name: str | None = None,
     ) -> None:
         if client is not (self.docker if backend == "docker" else self.kube):
             return  # an answer about the context in use before a switch
+        if name is not None:
+            self._show_policy(backend, name)
         bar = self.query_one(TargetBar)
         if found is not None:
             self._versions[backend] = found
@@ -255,6 +323,8 @@ class PortsideApp(App[None]):
         typed = request.typed_word if request.level is Confirm.TYPED else None
         names = [f"{o.namespace}/{o.name}" if o.namespace else o.name for o in request.objects]
         title = f"{request.spec.verb} {len(names)} {request.spec.kind}{'s' if len(names) > 1 else ''}?"
+        if request.protected:
+            title += " (protected target: type the name)"
         dialog = ConfirmDialog(title, request.target, names, request.cli, typed_word=typed)
         answer: bool = await self.push_screen_wait(dialog)
         return answer
@@ -269,8 +339,32 @@ def jump_targets() -> dict[str, str]:
     return names
 
 
+def binding_ids() -> set[str]:
+    """Every binding id a keymap may name: the registry's actions and the ids in any widget's BINDINGS."""
+    found = set(ACTIONS)
+    classes: list[type[DOMNode]] = [DOMNode]
+    while classes:
+        cls = classes.pop()
+        classes += cls.__subclasses__()
+        found |= {b.id for b in cls.__dict__.get("BINDINGS", ()) if isinstance(b, Binding) and b.id}
+    return found
+
+
+def is_colour(value: str) -> bool:
+    try:
+        Color.parse(value)
+    except ColorParseError:
+        return False
+    return True
+
+
 def make_app(
-    docker: DockerEngine, kube: KubeCluster, audit: AuditLog | None = None, *, readonly: bool = False
+    docker: DockerEngine,
+    kube: KubeCluster,
+    audit: AuditLog | None = None,
+    *,
+    readonly: bool = False,
+    config: Config | None = None,
 ) -> PortsideApp:
     """Build the app from its parts; tests and the screenshot script inject their own."""
-    return PortsideApp(docker, kube, audit or AuditLog(), readonly=readonly)
+    return PortsideApp(docker, kube, audit or AuditLog(), readonly=readonly, config=config)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tui import __version__
+from tui.config import CONFIG_ENV, Config, config_path, load_config
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -20,12 +21,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)"
     )
     parser.add_argument(
-        "--context", metavar="NAME", help="kube context (default: the kubeconfig's current context)"
+        "--context",
+        metavar="NAME",
+        help="kube context (default: the config file's, else the kubeconfig's current context)",
     )
     parser.add_argument(
-        "-n", "--namespace", metavar="NS", help="kube namespace, or 'all' (default: the context's namespace)"
+        "-n",
+        "--namespace",
+        metavar="NS",
+        help="kube namespace, or 'all' (default: the config file's, else the context's namespace)",
     )
     parser.add_argument("--readonly", action="store_true", help="refuse every change to Docker and Kubernetes")
+    parser.add_argument(
+        "--config", metavar="FILE", help=f"config file (default: ${CONFIG_ENV}, else {config_path(None, {})[0]})"
+    )
+    parser.add_argument(
+        "--theme", metavar="NAME", help="colour theme (default: the config file's, or portside-dark)"
+    )
     return parser.parse_args(argv)
 
 
@@ -36,13 +48,29 @@ def main(argv: list[str] | None = None) -> None:
     from tui.adapters.kube_cluster import ALL_NAMESPACES, KubeCluster
     from tui.app import make_app
 
-    namespace = ALL_NAMESPACES if args.namespace == "all" else args.namespace
+    config = read_config(args)
+    context, namespace = kube_target(args, config)
     app = make_app(
         docker=DockerEngine(args.docker_host),
-        kube=KubeCluster(args.kubeconfig, args.context, namespace),
+        kube=KubeCluster(args.kubeconfig, context, ALL_NAMESPACES if namespace == "all" else namespace),
         readonly=args.readonly,
+        config=config,
     )
     app.run()
+
+
+def kube_target(args: argparse.Namespace, config: Config) -> tuple[str | None, str | None]:
+    """The kube context and namespace: the flags, else the config file's, else the kubeconfig's (None)."""
+    return args.context or config.kubernetes.context, args.namespace or config.kubernetes.namespace
+
+
+def read_config(args: argparse.Namespace) -> Config:
+    """The config file with the flags applied on top; its problems are warnings the app shows."""
+    path, explicit = config_path(args.config)
+    config = load_config(path, explicit=explicit)
+    if args.theme:
+        config.override("theme", args.theme, "--theme")
+    return config
 
 
 if __name__ == "__main__":

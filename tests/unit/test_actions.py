@@ -22,6 +22,7 @@ from tui.actions import (
 )
 from tui.adapters.errors import NotFound, Unavailable
 from tui.audit import AuditLog
+from tui.config import Config, parse_config
 
 TARGET = "docker:unix:///var/run/docker.sock"
 
@@ -312,3 +313,56 @@ async def test_cancellation_mid_action_still_writes_an_audit_record(log: AuditLo
     [record] = log.read()
     assert record["result"] == "interrupted after 0 of 2"
     assert record["confirmation"] == "yes_no"
+
+
+# ---- per-target policies from the config file
+
+
+def _policies(text: str) -> Config:
+    return parse_config(text, Path("config.toml"))
+
+
+async def test_readonly_policy_refuses_only_its_target(log: AuditLog) -> None:
+    rec = Recorder()
+    config = _policies('[[policy]]\nmatch = "^prod-"\nbackend = "kube"\nreadonly = true\n')
+    gateway = Gateway(log, rec.confirm, policy_for=config.policy_for)
+    refused = await gateway.execute("pod.delete", "kube prod-eu", _objects("api-0", namespace="shop"), rec.perform)
+    assert refused.outcome is Outcome.REFUSED
+    assert "kube prod-eu is read-only" in refused.message
+    assert rec.requests == [] and rec.performed == []
+    assert gateway.is_readonly("kube prod-eu") and not gateway.is_readonly("kube sandbox-admin")
+    done = await gateway.execute(
+        "pod.delete", "kube sandbox-admin", _objects("api-0", namespace="shop"), rec.perform
+    )
+    assert done.outcome is Outcome.DONE
+    assert [(r["target"], r["confirmation"]) for r in log.read()] == [
+        ("kube prod-eu", "refused"),
+        ("kube sandbox-admin", "yes_no"),
+    ]
+
+
+@pytest.mark.parametrize("action_id", ["container.stop", "image.pull", "container.shell", "volume.remove"])
+async def test_protected_policy_makes_every_confirmation_typed(log: AuditLog, action_id: str) -> None:
+    rec = Recorder()
+    config = _policies('[[policy]]\nmatch = "docker.sock$"\nprotected = true\n')
+    gateway = Gateway(log, rec.confirm, policy_for=config.policy_for)
+    await gateway.execute(action_id, "docker unix:///var/run/docker.sock", _objects("db"), rec.perform)
+    assert [r.level for r in rec.requests] == [Confirm.TYPED]
+    assert rec.requests[0].typed_word == "db"
+
+
+async def test_unprotected_target_keeps_the_actions_own_confirmation(log: AuditLog) -> None:
+    rec = Recorder()
+    config = _policies('[[policy]]\nmatch = "^prod-"\nprotected = true\n')
+    gateway = Gateway(log, rec.confirm, policy_for=config.policy_for)
+    await gateway.execute("container.stop", "docker unix:///var/run/docker.sock", _objects("db"), rec.perform)
+    await gateway.execute("image.pull", "docker unix:///var/run/docker.sock", _objects("busybox"), rec.perform)
+    assert [r.level for r in rec.requests] == [Confirm.YES_NO]  # a pull is not asked at all
+
+
+async def test_reading_a_secret_on_a_protected_target_is_still_not_confirmed(log: AuditLog) -> None:
+    rec = Recorder()
+    config = _policies('[[policy]]\nmatch = "prod"\nprotected = true\nreadonly = true\n')
+    gateway = Gateway(log, rec.confirm, policy_for=config.policy_for)
+    result = await gateway.execute("secret.reveal", "kube prod", _objects("token", namespace="a"), rec.perform)
+    assert result.outcome is Outcome.DONE and rec.requests == []

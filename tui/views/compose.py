@@ -354,7 +354,7 @@ class ComposeView(DockerView):
             else:
                 self.scale_service(stack, None)
             return
-        if action_id == "compose.up" and not self.gateway.readonly:
+        if action_id == "compose.up" and not self.gateway.is_readonly(self.target()):
             unknown = [s.name for s in self.targets() if s.name not in self.sources]
             if unknown:
                 self.notify(f"No compose file known for {', '.join(unknown)}: open it with f", severity="error")
@@ -365,7 +365,11 @@ class ComposeView(DockerView):
         """An action asked from the stack's detail screen (scale acts on ``service``)."""
         if action_id == "compose.scale":
             self.scale_service(stack, service)
-        elif action_id == "compose.up" and stack.name not in self.sources and not self.gateway.readonly:
+        elif (
+            action_id == "compose.up"
+            and stack.name not in self.sources
+            and not self.gateway.is_readonly(self.target())
+        ):
             self.notify(f"No compose file known for {stack.name}: open it with f", severity="error")
         else:
             self.perform_action(action_id, [stack])
@@ -422,7 +426,7 @@ class ComposeView(DockerView):
     @work(exit_on_error=False, group="actions")
     async def scale_service(self, stack: StackRow, service: str | None) -> None:
         """Ask how many containers (and of which service) then scale; 0 needs the typed confirmation."""
-        if self.gateway.readonly:  # refused (and audited) before any question
+        if self.gateway.is_readonly(self.target()):  # refused (and audited) before any question
             await self.execute("compose.scale", [stack], lambda _: None, details={"service": service or ""})
             return
         model = self.models.get(stack.name)

@@ -48,7 +48,7 @@ class StackLogScreen(LogScreen):
 
     def compose(self) -> ComposeResult:
         yield Static(Text(self.title_text), classes="log-title")
-        yield ServiceLogView(self.colours, self.max_lines)
+        yield ServiceLogView(self.colours, self.buffer_lines)
         yield Footer()
 
 

@@ -28,6 +28,7 @@ from tui.adapters.live import LiveFeed
 from tui.adapters.models import ContainerInfo, Deleted, Snapshot, Upserted
 from tui.adapters.sanitize import clean_line
 from tui.adapters.secrets import is_secret_name
+from tui.config import app_config
 from tui.format import human_size
 from tui.views.live_view import DockerView, action_bindings
 from tui.views.log_screen import container_log_screen
@@ -37,7 +38,6 @@ from widgets.prompt import PromptDialog
 from widgets.resource_table import Column, ResourceTable
 
 STATE_STYLE = {"running": "bold", "paused": "italic", "restarting": "italic", "exited": "dim", "dead": "dim"}
-STATS_EVERY = 3.0  # seconds between stats rounds; only containers on screen are sampled
 HISTORY = 60  # samples kept per container for the sparklines
 
 
@@ -119,6 +119,7 @@ class ContainersView(DockerView):
 
     def on_mount(self) -> None:
         super().on_mount()
+        self.stats_every = app_config(self.app).stats.refresh_seconds  # only containers on screen are sampled
         self.sample_stats()
 
     def on_unmount(self) -> None:
@@ -170,7 +171,7 @@ class ContainersView(DockerView):
                     continue
             if samples and not worker.is_cancelled:
                 self.app.call_from_thread(self._apply_stats, samples)
-            if self._stop_stats.wait(max(STATS_EVERY - (time.monotonic() - started), 0.2)):
+            if self._stop_stats.wait(max(self.stats_every - (time.monotonic() - started), 0.2)):
                 return
 
     def _apply_stats(self, samples: dict[str, StatsSample]) -> None:

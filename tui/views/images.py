@@ -200,7 +200,7 @@ class ImagesView(DockerView):
 
     @work(exit_on_error=False, group="actions")
     async def ask_then_act(self, action_id: str, row: ImageRow | None) -> None:
-        if self.gateway.readonly:
+        if self.gateway.is_readonly(self.target()):
             # Refused whatever the answers would be: do not ask for them (the gateway audits the refusal).
             on_row = row is not None and action_id in ("image.push", "image.tag")
             objects = [self.action_object(row)] if row is not None and on_row else []

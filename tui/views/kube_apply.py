@@ -195,7 +195,7 @@ async def apply_manifest(host: Widget, cluster: KubeCluster, gateway: Gateway) -
     """Ask for a file, show its plan, apply it through the gateway, show what each document did."""
     app = host.app
     target = f"kube {await asyncio.to_thread(lambda: cluster.context)}"
-    if gateway.readonly:  # refused (and audited) before any question
+    if gateway.is_readonly(target):  # refused (and audited) before any question
         result = await gateway.execute("manifest.apply", target, [], lambda _: None)
         host.notify(result.message, severity="error")
         return
@@ -297,7 +297,7 @@ def start_edit(view: KubeView, cluster: KubeCluster, kind: str) -> None:
 
 async def edit_object(view: KubeView, cluster: KubeCluster, kind: str, record: Any) -> None:
     action_id = f"{kind}.edit"
-    if view.gateway.readonly:  # refused (and audited) before the editor opens
+    if view.gateway.is_readonly(view.target()):  # refused (and audited) before the editor opens
         await view.execute(action_id, [record], lambda _: None)
         return
     if not await view.permitted(action_id, [record]):  # RBAC first: say no before the editor opens

@@ -30,6 +30,7 @@ from tui.adapters.kube_cluster import KubeCluster
 from tui.adapters.kube_pods import pod_logs
 from tui.adapters.log_lines import DEFAULT_WINDOW, WINDOWS, LogLine, LogStream, LogWindow, next_window, save_lines
 from tui.adapters.models import ContainerInfo
+from tui.config import app_config
 from widgets.log_view import LogLines, LogView
 from widgets.prompt import PromptDialog
 
@@ -72,7 +73,7 @@ class LogScreen(Screen[None]):
         open_window: WindowOpener | None = None,
         window: LogWindow = DEFAULT_WINDOW,
         windows: tuple[LogWindow, ...] = WINDOWS,
-        max_lines: int = 10_000,
+        max_lines: int | None = None,  # None: the config's [logs] buffer_lines
         show_source: bool = False,
         colours: Mapping[str, int] | None = None,
     ) -> None:
@@ -97,8 +98,12 @@ class LogScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(Text(self.title_text), classes="log-title")
-        yield LogView(self.max_lines, show_source=self.show_source, colours=self.colours)
+        yield LogView(self.buffer_lines, show_source=self.show_source, colours=self.colours)
         yield Footer()
+
+    @property
+    def buffer_lines(self) -> int:
+        return self.max_lines or app_config(self.app).logs.buffer_lines
 
     @property
     def log_view(self) -> LogView:

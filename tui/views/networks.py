@@ -107,7 +107,7 @@ class NetworksView(DockerView):
             self.notify(builtin_refusal(builtin[0]), severity="error")  # no dialog for what cannot succeed
         elif action_id not in CONTAINER_ACTIONS:
             self.perform_action(action_id, records)
-        elif self.gateway.readonly:
+        elif self.gateway.is_readonly(self.target()):
             self.refuse(action_id, records)  # the gateway refuses: do not ask for a container first
         else:
             self.load_containers(action_id, records)
@@ -118,7 +118,7 @@ class NetworksView(DockerView):
 
     @work(exit_on_error=False, group="actions")
     async def create(self) -> None:
-        if self.gateway.readonly:
+        if self.gateway.is_readonly(self.target()):
             await self.execute("network.create", [], self.performers()["network.create"])
             return
         names = {n.name for n in self.records.values()}

@@ -248,7 +248,7 @@ async def run_from_form(view: LiveView, engine: DockerEngine, image: str | None)
 
     Call it inside an async worker of ``view``: the form is awaited with push_screen_wait.
     """
-    if view.gateway.readonly:
+    if view.gateway.is_readonly(view.target()):
         # Refused before the form, so nothing typed is lost; the gateway still records the refusal.
         objects = [ActionObject(id=image, name=image)] if image else []
         refused = await view.gateway.execute("image.run", view.target(), objects, _never_called)

@@ -102,7 +102,7 @@ class VolumesView(DockerView):
 
     @work(exit_on_error=False, group="actions")
     async def create(self) -> None:
-        if self.gateway.readonly:  # the gateway refuses: do not ask for a name first
+        if self.gateway.is_readonly(self.target()):  # the gateway refuses: do not ask for a name first
             await self.execute("volume.create", [], self.performers()["volume.create"])
             return
         prompt = PromptDialog(

@@ -5,6 +5,7 @@ Only the snapshot tests use these; every behavioural test talks to the sandbox's
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -180,12 +181,106 @@ class FixedDocker(DockerEngine):
         return ELASTIC_INSPECT
 
 
+def _deployment(name: str, uid: str, desired: int, ready: int, updated: int) -> dict[str, Any]:
+    return {
+        "metadata": {"name": name, "namespace": "demo", "uid": uid, "generation": 2},
+        "spec": {"replicas": desired, "selector": {"matchLabels": {"app": name}}},
+        "status": {
+            "observedGeneration": 2,
+            "replicas": max(desired, ready),
+            "readyReplicas": ready,
+            "updatedReplicas": updated,
+            "availableReplicas": ready,
+        },
+    }
+
+
+NODE = {
+    "metadata": {"name": "localhost", "uid": "n1", "labels": {"node-role.kubernetes.io/control-plane": ""}},
+    "status": {
+        "capacity": {"cpu": "2", "memory": "24564736Ki", "pods": "110"},
+        "allocatable": {"cpu": "2", "memory": "24462336Ki", "pods": "110"},
+        "conditions": [
+            {"type": "MemoryPressure", "status": "False", "reason": "KubeletHasSufficientMemory"},
+            {"type": "DiskPressure", "status": "False", "reason": "KubeletHasNoDiskPressure"},
+            {"type": "Ready", "status": "True", "reason": "KubeletReady", "message": "kubelet is posting ready"},
+        ],
+        "nodeInfo": {"kubeletVersion": "v1.20.2"},
+    },
+}
+RAW_POD = {
+    "metadata": {"name": "web-58f6bf78fc-77z6f", "namespace": "demo", "uid": "u1", "labels": {"app": "web"}},
+    "spec": {"nodeName": "localhost", "containers": [{"name": "web", "image": "portside/busybox:latest"}]},
+    "status": {"phase": "Running", "podIP": "172.17.0.6", "conditions": [{"type": "Ready", "status": "True"}]},
+}
+LISTS: dict[str, list[dict[str, Any]]] = {
+    "/apis/apps/v1/namespaces/demo/deployments": [
+        _deployment("web", "d1", 3, 3, 3),
+        _deployment("api", "d2", 5, 2, 4),  # scaling up: the counts that lag carry the cue
+        _deployment("crashy", "d3", 1, 0, 1),
+    ],
+    "/api/v1/nodes": [NODE],
+    "/api/v1/pods": [{"metadata": {"uid": p.uid}, "spec": {"nodeName": p.node}} for p in PODS],
+    "/api/v1/namespaces/demo/events": [
+        {"lastTimestamp": "2026-01-01T10:00:00Z", "type": "Normal", "reason": "Started", "message": "Started web"}
+    ],
+}
+HEALTH = "[+]ping ok\n[+]log ok\n[+]etcd ok\n[+]poststarthook/start-apiextensions-controllers ok\n"
+COMPONENTS = [
+    {"metadata": {"name": name}, "conditions": [{"type": "Healthy", "status": "True", "message": "ok"}]}
+    for name in ("controller-manager", "scheduler", "etcd-0")
+]
+
+
+class FixedResponse:
+    """A streamed answer: text for /livez and /readyz; a watch that stays open, quiet, until closed."""
+
+    def __init__(self, text: str = "") -> None:
+        self.text = text.encode()
+        self.closed = threading.Event()
+
+    def read(self, *_: Any) -> bytes:
+        return self.text
+
+    def __iter__(self) -> Iterator[bytes]:
+        self.closed.wait()
+        return iter(())
+
+    def shutdown(self) -> None:
+        self.closed.set()
+
+    def close(self) -> None:
+        self.closed.set()
+
+    def release_conn(self) -> None:
+        self.closed.set()
+
+
 class FixedKube(KubeCluster):
+    """A cluster answering from the tables above: lists, quiet watches, access reviews, health."""
+
     def __init__(self) -> None:
         super().__init__(context="prod-eu", namespace="demo")
 
     def version(self) -> EngineVersion:
         return EngineVersion("prod-eu/demo", "v1.20.2")
 
-    def watch_pods(self, namespace: str | None = None) -> FixedFeed:  # type: ignore[override]
+    def watch_pods(self, namespace: str | None = None, selector: str = "") -> FixedFeed:  # type: ignore[override]
         return FixedFeed(PODS)
+
+    def request(
+        self, method: str, path: str, query: dict[str, Any] | None = None, body: Any = None, **kwargs: Any
+    ) -> Any:
+        if path.endswith("selfsubjectaccessreviews"):
+            return {"status": {"allowed": True}}
+        if path in ("/livez", "/readyz"):
+            return FixedResponse(HEALTH)
+        if kwargs.get("stream"):
+            return FixedResponse()
+        if path == "/version":
+            return {"gitVersion": "v1.20.2", "platform": "linux/amd64"}
+        if path == "/api/v1/componentstatuses":
+            return {"items": COMPONENTS}
+        if path == "/api/v1/namespaces/demo/pods/web-58f6bf78fc-77z6f":
+            return RAW_POD
+        return {"metadata": {"resourceVersion": "1"}, "items": LISTS.get(path, [])}

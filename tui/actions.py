@@ -138,6 +138,11 @@ _SPECS = (
 ACTIONS: dict[str, ActionSpec] = {spec.id: spec for spec in _SPECS}
 
 
+def destructive_ids() -> set[str]:
+    """The actions no key map may put on a bare key (RELIABILITY.md rule 5)."""
+    return {spec.id for spec in ACTIONS.values() if spec.risk in (Risk.DESTRUCTIVE, Risk.DATA_LOSS)}
+
+
 def actions_for(kind: str) -> list[ActionSpec]:
     return [spec for spec in ACTIONS.values() if spec.kind == kind]
 

@@ -16,7 +16,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from themes import DEFAULT_THEME, THEMES
-from tui.actions import ACTIONS, Confirm, ConfirmRequest, Gateway
+from tui.actions import ACTIONS, Confirm, ConfirmRequest, Gateway, destructive_ids
 from tui.adapters.docker_engine import DockerEngine
 from tui.adapters.errors import BackendError
 from tui.adapters.kube_cluster import ALL_NAMESPACES, KubeCluster, list_contexts
@@ -139,7 +139,9 @@ class PortsideApp(App[None]):
 
     def apply_config(self) -> None:
         config = self.config
-        config.check(themes=self.available_themes, binding_ids=binding_ids(), is_colour=is_colour)
+        config.check(
+            themes=self.available_themes, binding_ids=binding_ids(), is_colour=is_colour, guarded=destructive_ids()
+        )
         self.theme = config.theme or DEFAULT_THEME
         if config.keys:
             self.set_keymap(config.keys)

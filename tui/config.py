@@ -125,8 +125,10 @@ class Config:
         themes: Collection[str],
         binding_ids: Collection[str],
         is_colour: Callable[[str], bool],
+        guarded: Collection[str],
     ) -> None:
-        """Drop what the app does not know (theme, binding ids, colours), each with a warning."""
+        """Drop what the app does not know (theme, binding ids, colours), each with a warning, and any key that
+        would put a ``guarded`` (destructive) action on a bare key (RELIABILITY.md rule 5)."""
         if self.theme is not None and self.theme not in themes:
             self.warn(
                 self.sources.get("theme", "theme"),
@@ -137,6 +139,12 @@ class Config:
             if binding_id not in binding_ids:
                 where = self.sources.get(f"keys.{binding_id}", "keys")
                 self.warn(where, f"unknown binding id {binding_id!r}{_did_you_mean(binding_id, binding_ids)}")
+                del self.keys[binding_id]
+            elif binding_id in guarded and any(_bare(key) for key in self.keys[binding_id].split(",")):
+                where = self.sources.get(f"keys.{binding_id}", "keys")
+                self.warn(
+                    where, f"{binding_id} is destructive: not on a bare key such as {self.keys[binding_id]!r}"
+                )
                 del self.keys[binding_id]
         checked = []
         for policy in self.policies:
@@ -150,6 +158,12 @@ class Config:
 
     def warn(self, where: str, message: str) -> None:
         self.warnings.append(f"{where}: {message}")
+
+
+def _bare(key: str) -> bool:
+    """A key pressed by accident: a printable character, backspace, delete, enter or space."""
+    key = key.strip()
+    return len(key) == 1 or key in ("backspace", "delete", "enter", "space")
 
 
 def app_config(app: object) -> Config:

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tui.actions import destructive_ids
 from tui.cli import kube_target, parse_args, read_config
 from tui.config import (
     CONFIG_ENV,
@@ -37,7 +38,12 @@ def lines_of(config: Config) -> list[int]:
 
 
 def check(config: Config, *, themes: tuple[str, ...] = ("portside-dark",), ids: tuple[str, ...] = ()) -> None:
-    config.check(themes=themes, binding_ids=ids, is_colour=lambda c: c in ("red", "crimson") or c.startswith("#"))
+    config.check(
+        themes=themes,
+        binding_ids=ids,
+        is_colour=lambda c: c in ("red", "crimson") or c.startswith("#"),
+        guarded=destructive_ids(),
+    )
 
 
 # ---- a good file

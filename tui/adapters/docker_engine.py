@@ -29,7 +29,7 @@ DEFAULT_HOST = "unix:///var/run/docker.sock"
 
 def container_from_api(raw: dict[str, Any]) -> ContainerInfo:
     """Parse one entry of GET /containers/json defensively (names, ports and labels may be missing)."""
-    cid = str(raw.get("Id", ""))
+    cid = clean_line(str(raw.get("Id", "")))
     names = [n.lstrip("/") for n in raw.get("Names") or [] if n]
     ports = tuple(
         PortBinding(
@@ -45,7 +45,7 @@ def container_from_api(raw: dict[str, Any]) -> ContainerInfo:
         id=cid,
         name=clean_line(names[0]) if names else cid[:12],
         image=clean_line(str(raw.get("Image", ""))),
-        image_id=str(raw.get("ImageID", "")),
+        image_id=clean_line(str(raw.get("ImageID", ""))),
         state=clean_line(str(raw.get("State", "unknown"))),
         status=clean_line(str(raw.get("Status", ""))),
         created=timestamp(raw.get("Created")),
@@ -58,7 +58,7 @@ def container_from_api(raw: dict[str, Any]) -> ContainerInfo:
 def image_from_api(raw: dict[str, Any]) -> ImageInfo:
     tags = tuple(clean_line(t) for t in raw.get("RepoTags") or [] if t and t != "<none>:<none>")
     return ImageInfo(
-        id=str(raw.get("Id", "")),
+        id=clean_line(str(raw.get("Id", ""))),
         tags=tags,
         size=int(raw.get("Size") or 0),
         created=timestamp(raw.get("Created")),

@@ -48,7 +48,7 @@ def network_from_api(raw: dict[str, Any], containers: tuple[str, ...] = ()) -> N
     ipam = (raw.get("IPAM") or {}).get("Config") or []
     labels = tuple(sorted((clean_line(k), clean_line(str(v))) for k, v in (raw.get("Labels") or {}).items()))
     return NetworkInfo(
-        id=str(raw.get("Id", "")),
+        id=clean_line(str(raw.get("Id", ""))),
         name=clean_line(str(raw.get("Name", ""))),
         driver=clean_line(str(raw.get("Driver") or "")),
         scope=clean_line(str(raw.get("Scope") or "")),

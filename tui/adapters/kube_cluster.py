@@ -141,7 +141,7 @@ def pod_from_api(raw: dict[str, Any]) -> PodInfo:
     owners = meta.get("ownerReferences") or []
     owner = f"{owners[0].get('kind')}/{owners[0].get('name')}" if owners else ""
     return PodInfo(
-        uid=str(meta.get("uid", "")),
+        uid=clean_line(str(meta.get("uid", ""))),
         namespace=clean_line(str(meta.get("namespace", ""))),
         name=clean_line(str(meta.get("name", ""))),
         phase=clean_line(str(status.get("phase") or "Unknown")),
@@ -348,7 +348,7 @@ class ListWatch(LiveFeed[Any]):
                     if kind in ("ADDED", "MODIFIED"):
                         yield Upserted(self.parse(obj))
                     elif kind == "DELETED":
-                        yield Deleted(str((obj.get("metadata") or {}).get("uid", "")))
+                        yield Deleted(clean_line(str((obj.get("metadata") or {}).get("uid", ""))))
             response.release_conn()
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 import yaml.nodes
+import yaml.reader
 
 from tui.adapters.errors import InvalidInput
 from tui.adapters.sanitize import clean_line
@@ -137,7 +138,11 @@ def parse_manifest(text: str, file: str) -> Manifest:
 
 def _yaml_documents(text: str, file: str) -> Iterator[tuple[Any, dict[KeyPath, int], int]]:
     """(data, line of every key path, first line) per YAML document; any syntax error refuses the file."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as error:  # a control character the YAML reader refuses outright
+        line = text[: error.position].count("\n") + 1
+        raise ManifestError.at(file, line, f"YAML error: {error.reason} (character {error.character!r})") from None
     try:
         parsed = []
         while loader.check_node():

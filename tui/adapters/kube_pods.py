@@ -11,9 +11,10 @@ from tui.adapters.errors import BackendError, Unavailable
 from tui.adapters.kube_cluster import KubeCluster
 from tui.adapters.log_lines import LogStream, RawLogParser
 from tui.adapters.sanitize import clean_line, clean_text
-from tui.adapters.secrets import MASK
+from tui.adapters.secrets import MASK, is_secret_name
 
 LOG_READ = 64 * 1024
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 
 def pod_logs(
@@ -67,12 +68,44 @@ def object_yaml(raw: dict[str, Any]) -> str:
     shown = dict(raw)
     metadata = dict(shown.get("metadata") or {})
     metadata.pop("managedFields", None)
+    annotations = metadata.get("annotations")
+    if isinstance(annotations, dict) and LAST_APPLIED in annotations:  # a copy of the whole object, env included
+        metadata["annotations"] = {**annotations, LAST_APPLIED: MASK}
     shown["metadata"] = metadata
     if shown.get("kind") == "Secret":
         for field in ("data", "stringData"):
             if isinstance(shown.get(field), dict):
                 shown[field] = dict.fromkeys(shown[field], MASK)
+    spec = shown.get("spec")
+    if isinstance(spec, dict):
+        template = spec.get("template")
+        if isinstance(template, dict) and isinstance(template.get("spec"), dict):  # a workload's pod template
+            shown["spec"] = {**spec, "template": {**template, "spec": _masked_env(template["spec"])}}
+        else:
+            shown["spec"] = _masked_env(spec)
     return clean_text(yaml.safe_dump(shown, sort_keys=False, default_flow_style=False))
+
+
+def _masked_env(pod_spec: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a pod spec whose env values with secret-looking names (DB_PASSWORD, API_TOKEN) are masked."""
+    pod_spec = dict(pod_spec)
+    for field in ("initContainers", "containers", "ephemeralContainers"):
+        containers = pod_spec.get(field)
+        if not isinstance(containers, list):
+            continue
+        masked = []
+        for container in containers:
+            if isinstance(container, dict) and isinstance(container.get("env"), list):
+                env = [
+                    {**var, "value": MASK}
+                    if isinstance(var, dict) and "value" in var and is_secret_name(str(var.get("name", "")))
+                    else var
+                    for var in container["env"]
+                ]
+                container = {**container, "env": env}
+            masked.append(container)
+        pod_spec[field] = masked
+    return pod_spec
 
 
 def events_for(cluster: KubeCluster, namespace: str, uid: str) -> list[tuple[str, str, str, str, str]]:

@@ -11,16 +11,18 @@ import codecs
 import re
 
 # ESC followed by: CSI (ESC [ ... final), OSC / DCS / SOS / PM / APC (terminated by BEL or ESC \),
-# or a two-character sequence. The 8-bit forms are caught by the C1 range below.
+# or a two-character sequence. The 8-bit forms are caught by the C1 range below. An unterminated string
+# sequence is removed up to the end of its line only: in multi-line text (exec output, a revealed value) it
+# must not hide the lines after it.
 _ESCAPE = re.compile(
     r"""
     \x1b\[[0-?]*[ -/]*[@-~]?                 # CSI
-    | \x1b[\]PX^_].*?(?:\x07|\x1b\\|$)       # OSC, DCS, SOS, PM, APC
+    | \x1b[\]PX^_].*?(?:\x07|\x1b\\|(?=\n)|$)  # OSC, DCS, SOS, PM, APC (unterminated: to the line's end)
     | \x1b[ -/]*[0-~]?                       # other ESC sequences, or a lone ESC
     """,
     re.VERBOSE | re.DOTALL,
 )
-_C1_STRINGS = re.compile(r"[\x90\x98\x9d\x9e\x9f].*?(?:\x07|\x1b\\|\x9c|$)", re.DOTALL)
+_C1_STRINGS = re.compile(r"[\x90\x98\x9d\x9e\x9f].*?(?:\x07|\x1b\\|\x9c|(?=\n)|$)", re.DOTALL)
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 CARRIAGE_RETURN_MARK = "\u240d"  # ␍
 

@@ -344,6 +344,8 @@ class StackScreen(Screen[None]):
     def show(self, stack: StackRow) -> None:
         """Redraw from a fresh row (called by the area on every change of the stack)."""
         self.stack = stack
+        if not self.query(".stack-title"):  # pushed but not composed yet: on_mount shows the latest row
+            return
         title = f"Stack {stack.name} · {stack.state} · {stack.running}/{stack.wanted} running"
         self.query_one(".stack-title", Static).update(Text(title))
         order = " → ".join(stack.start_order) or "unknown (no compose file)"

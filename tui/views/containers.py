@@ -245,6 +245,9 @@ class ContainersView(DockerView):
         record = self.table.selected
         if record is None:
             return
+        if self.gateway.is_readonly(self.target()):  # refused and audited before the engine is asked anything:
+            await self.execute("container.shell", [record], lambda _: None)  # finding a shell is an exec
+            return
         docker_cli = shutil.which("docker")
         if docker_cli is None:
             self.notify("An interactive shell needs the docker command-line client on PATH.", severity="error")

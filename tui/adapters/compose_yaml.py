@@ -20,11 +20,7 @@ import yaml.nodes
 import yaml.reader
 
 from tui.adapters.compose_errors import ComposeError, ComposeProblem
-
-MAX_FILE_BYTES = 1024 * 1024
-MAX_ALIASES = 100
-MAX_VALUES = 100_000  # scalars, mappings and sequences after alias expansion
-MAX_DEPTH = 64
+from tui.adapters.yaml_bounds import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES, BoundedLoader, Refused
 
 KeyPath = tuple[str | int, ...]
 
@@ -66,79 +62,13 @@ class YamlDocument:
         return ComposeProblem(self.file, self.line(path), message)
 
 
-class _Loader(yaml.SafeLoader):
-    """The safe loader, bounding aliases as it composes, and leaving plain scalars for us to type.
-
-    Each alias adds the expanded size of the node it names (memoised per node, so measuring is linear): an
-    alias bomb is refused at the alias that crosses the limit, before anything is expanded.
-    """
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.aliases = 0
-        self.expanded = 0
-        self.sizes: dict[int, int] = {}
-        self.open_anchors: set[str] = set()
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            line = event.start_mark.line + 1
-            self.aliases += 1
-            if self.aliases > MAX_ALIASES:
-                raise _Refused(line, f"more than {MAX_ALIASES} aliases: refusing to expand the file")
-            if event.anchor in self.open_anchors:
-                raise _Refused(
-                    line, f"the alias *{event.anchor} refers to a node that contains it (a recursive alias)"
-                )
-            if event.anchor in self.anchors:
-                self.expanded += self._size(self.anchors[event.anchor])
-                if self.expanded > MAX_VALUES:
-                    raise _Refused(
-                        line,
-                        f"the alias *{event.anchor} expands the file past {MAX_VALUES} values (an alias bomb?)",
-                    )
-        return super().compose_node(parent, index)
-
-    def compose_sequence_node(self, anchor: Any) -> Any:
-        return self._composing(anchor, super().compose_sequence_node)
-
-    def compose_mapping_node(self, anchor: Any) -> Any:
-        return self._composing(anchor, super().compose_mapping_node)
-
-    def _composing(self, anchor: str | None, compose: Any) -> Any:
-        if anchor is None:
-            return compose(anchor)
-        self.open_anchors.add(anchor)
-        try:
-            return compose(anchor)
-        finally:
-            self.open_anchors.discard(anchor)
-
-    def _size(self, node: yaml.Node) -> int:
-        known = self.sizes.get(id(node))
-        if known is not None:
-            return known
-        if isinstance(node, yaml.SequenceNode):
-            size = 1 + sum(self._size(child) for child in node.value)
-        elif isinstance(node, yaml.MappingNode):
-            size = 1 + sum(self._size(k) + self._size(v) for k, v in node.value)
-        else:
-            size = 1
-        self.sizes[id(node)] = size
-        return size
+class _Loader(BoundedLoader):
+    """The bounded loader, leaving plain scalars for us to type."""
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         if kind is yaml.ScalarNode and implicit[0]:
             return _PLAIN
         return super().resolve(kind, value, implicit)
-
-
-class _Refused(Exception):
-    def __init__(self, line: int, message: str) -> None:
-        super().__init__(message)
-        self.line = line
-        self.message = message
 
 
 def read_compose_file(path: str | Path) -> YamlDocument:
@@ -171,7 +101,7 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
     try:
         loader = _Loader(text)  # the reader refuses control characters already here
         node = loader.get_single_node()
-    except _Refused as refused:
+    except Refused as refused:
         raise ComposeError.at(file, refused.line, refused.message) from None
     except yaml.MarkedYAMLError as error:
         raise ComposeError.at(file, _error_line(error), f"YAML syntax error: {_yaml_message(error)}") from None

@@ -262,6 +262,7 @@ class KubeCluster:
         *,
         stream: bool = False,
         timeout: tuple[float, float | None] = (5, 30),
+        content_type: str = "application/json",
     ) -> Any:
         """One raw API call. Returns parsed JSON, or the open urllib3 response when ``stream``."""
         api = self.api()
@@ -270,7 +271,7 @@ class KubeCluster:
                 method,
                 path,
                 query_params=list((query or {}).items()),
-                header_params={"Accept": "application/json", "Content-Type": "application/json"},
+                header_params={"Accept": "application/json", "Content-Type": content_type},
                 body=body,
                 auth_settings=["BearerToken"],
             )

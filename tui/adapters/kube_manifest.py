@@ -22,11 +22,8 @@ import yaml.reader
 
 from tui.adapters.errors import InvalidInput
 from tui.adapters.sanitize import clean_line
+from tui.adapters.yaml_bounds import MAX_DEPTH, MAX_FILE_BYTES, BoundedLoader, Refused
 
-MAX_FILE_BYTES = 1024 * 1024
-MAX_ALIASES = 100
-MAX_VALUES = 100_000  # values after alias expansion
-MAX_DEPTH = 64
 MAX_DOCUMENTS = 500
 
 KeyPath = tuple[str | int, ...]
@@ -152,7 +149,7 @@ def _yaml_documents(text: str, file: str) -> Iterator[tuple[Any, dict[KeyPath, i
             lines: dict[KeyPath, int] = {}
             _record_lines(node, (), lines, 0)
             parsed.append((loader.construct_document(node), lines, node.start_mark.line + 1))
-    except _Refused as refused:
+    except Refused as refused:
         raise ManifestError.at(file, refused.line, refused.message) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -169,7 +166,7 @@ def _yaml_documents(text: str, file: str) -> Iterator[tuple[Any, dict[KeyPath, i
 
 def _record_lines(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], depth: int) -> None:
     if depth > MAX_DEPTH:
-        raise _Refused(node.start_mark.line + 1, f"nested more than {MAX_DEPTH} levels deep")
+        raise Refused(node.start_mark.line + 1, f"nested more than {MAX_DEPTH} levels deep")
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode):
@@ -182,68 +179,12 @@ def _record_lines(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], dep
             _record_lines(item, (*path, index), lines, depth + 1)
 
 
-class _Refused(Exception):
-    def __init__(self, line: int, message: str) -> None:
-        super().__init__(message)
-        self.line, self.message = line, message
-
-
-class _Loader(yaml.SafeLoader):
-    """The safe loader, refusing alias bombs and recursive aliases before anything is expanded."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.aliases = 0
-        self.expanded = 0
-        self.sizes: dict[int, int] = {}
-        self.open_anchors: set[str] = set()
+class _Loader(BoundedLoader):
+    """The bounded loader; its limits count per document, as anchors do."""
 
     def compose_document(self) -> Any:
         self.aliases = self.expanded = 0  # limits count per document, as anchors are
         return super().compose_document()
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            line = event.start_mark.line + 1
-            self.aliases += 1
-            if self.aliases > MAX_ALIASES:
-                raise _Refused(line, f"more than {MAX_ALIASES} aliases: refusing to expand the file")
-            if event.anchor in self.open_anchors:
-                raise _Refused(line, f"the alias *{event.anchor} refers to a node that contains it")
-            if event.anchor in self.anchors:
-                self.expanded += self._size(self.anchors[event.anchor])
-                if self.expanded > MAX_VALUES:
-                    raise _Refused(line, f"the alias *{event.anchor} expands past {MAX_VALUES} values")
-        return super().compose_node(parent, index)
-
-    def compose_sequence_node(self, anchor: Any) -> Any:
-        return self._composing(anchor, super().compose_sequence_node)
-
-    def compose_mapping_node(self, anchor: Any) -> Any:
-        return self._composing(anchor, super().compose_mapping_node)
-
-    def _composing(self, anchor: str | None, compose: Any) -> Any:
-        if anchor is None:
-            return compose(anchor)
-        self.open_anchors.add(anchor)
-        try:
-            return compose(anchor)
-        finally:
-            self.open_anchors.discard(anchor)
-
-    def _size(self, node: yaml.Node) -> int:
-        known = self.sizes.get(id(node))
-        if known is not None:
-            return known
-        if isinstance(node, yaml.SequenceNode):
-            size = 1 + sum(self._size(child) for child in node.value)
-        elif isinstance(node, yaml.MappingNode):
-            size = 1 + sum(self._size(k) + self._size(v) for k, v in node.value)
-        else:
-            size = 1
-        self.sizes[id(node)] = size
-        return size
 
 
 def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import threading
 import weakref
 from collections.abc import Callable, Iterator
@@ -19,8 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from tui.adapters.errors import InvalidInput, NotFound, error_for_status
-from tui.adapters.kube_cluster import KubeCluster, ListWatch, pod_from_api, translated_errors
+from tui.adapters.errors import InvalidInput, NotFound
+from tui.adapters.kube_cluster import KubeCluster, ListWatch, pod_from_api
 from tui.adapters.kube_records import (
     configmap_from_api,
     cronjob_from_api,
@@ -217,33 +216,9 @@ def read_secret_values(cluster: KubeCluster, namespace: str, name: str) -> dict[
 
 
 def _merge_patch(cluster: KubeCluster, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    """PATCH with a JSON merge patch: KubeCluster.request always sends application/json, which PATCH refuses."""
-    api = cluster.api()
-    with translated_errors(f"PATCH {path}"):
-        call = api.param_serialize(
-            "PATCH",
-            path,
-            header_params={"Accept": "application/json", "Content-Type": MERGE_PATCH},
-            body=body,
-            auth_settings=["BearerToken"],
-        )
-        response = api.call_api(*call[:4], _request_timeout=(5, 30))
-        try:
-            data = response.read()
-        finally:
-            response.response.release_conn()
-        if response.status >= 400:
-            raise error_for_status(response.status, f"PATCH {path}: {_message(data, str(response.reason))}")
-        result: dict[str, Any] = json.loads(data or b"{}")
-        return result
-
-
-def _message(data: bytes, fallback: str) -> str:
-    try:
-        body = json.loads(data)
-    except (ValueError, TypeError):
-        return clean_line(fallback)
-    return clean_line(str(body.get("message") or fallback)) if isinstance(body, dict) else clean_line(fallback)
+    """PATCH with a JSON merge patch (the API refuses PATCH as plain application/json)."""
+    result: dict[str, Any] = cluster.request("PATCH", path, body=body, content_type=MERGE_PATCH)
+    return result
 
 
 __all__ = [

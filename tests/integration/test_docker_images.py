@@ -216,4 +216,5 @@ def test_history_and_users_of_an_image(docker_engine: DockerEngine, container_fa
     assert cid in {c.id for c in docker_engine.containers_using(busybox.id)}
     assert docker_engine.container_counts()[busybox.id] >= 1
     (layer,) = docker_engine.image_history(busybox.id)  # the sandbox imports busybox as one layer
-    assert layer.id == busybox.id and layer.tags == (BUSYBOX,) and layer.size == busybox.size
+    # Other tests may give busybox a tag of their own for a while: ours must be there, not alone.
+    assert layer.id == busybox.id and BUSYBOX in layer.tags and layer.size == busybox.size

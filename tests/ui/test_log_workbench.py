@@ -259,7 +259,7 @@ async def test_merged_logs_of_three_services_show_three_coloured_prefixes_and_a_
         screen = stack_log_screen(app.docker, three_services, compose.containers(three_services))
         await app.push_screen(screen)
         view = screen.log_view
-        await until(pilot, lambda: view.line_count >= 3, 30, "a line of each service")
+        await until(pilot, lambda: view.line_count >= 3, 90, "a line of each service")
         await pilot.pause()
         assert sorted(view.visible_text()) == [
             "api   hello from api",

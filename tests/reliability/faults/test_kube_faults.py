@@ -224,6 +224,9 @@ def test_a_watch_resumed_from_a_compacted_version_gets_410_and_relists_at_once(
     ns = test_namespace
     name = unique("gone")
     create_pod(kube_admin, ns, name)
+    # A starting pod keeps changing (status updates), and each change it shows the feed moves its version past
+    # the compaction: wait until it has settled, so that the version the feed resumes from is really compacted.
+    pod_running(kube_admin, ns, name)
     feed = fresh_cluster(ns).watch_pods()
     seen, consumer = collect(feed)
     try:

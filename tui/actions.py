@@ -110,6 +110,8 @@ _SPECS = (
     ActionSpec("pod.delete", "pod", "Delete", "ctrl+d", Risk.DESTRUCTIVE,
                "kubectl delete pod --namespace {namespace} {names}"),
     ActionSpec("pod.shell", "pod", "Shell", "s", Risk.INTERACTIVE, "kubectl exec -it --namespace {namespace} {names} -- sh"),
+    ActionSpec("pod.exec", "pod", "Exec", "x", Risk.INTERACTIVE,
+               "kubectl exec --namespace {namespace} {names} -- {command}"),
     *(ActionSpec(f"{kind}.scale", kind, "Scale", "s", Risk.REVERSIBLE,
                  f"kubectl scale {kind} --namespace {{namespace}} {{names}} --replicas {{replicas}}")
       for kind in ("deployment", "statefulset", "replicaset")),

@@ -243,3 +243,25 @@ async def test_c_on_nodes_shows_control_plane_health_and_nodes_with_their_pods(
         assert components.get("scheduler") == "ok" and components.get("etcd-0") == "ok"
         node = screen.sections[3].rows[0]
         assert node[0] == "localhost" and node[1] == "Ready" and not node[5].startswith("?")
+
+
+async def test_x_runs_a_command_in_a_pod_and_shows_its_real_output(
+    admin: KubeCluster, test_namespace: str, tmp_path: Path
+) -> None:
+    name = create(admin, test_namespace, 1, "echo started; sleep 3600")
+    app = make_app(DockerEngine(), admin, AuditLog(tmp_path / "audit"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        app.action_area("kube")
+        await until(pilot, lambda: len(running(app, name)) == 1, 120, "the pod running")
+        pod = next(iter(running(app, name).values()))
+        await select(pilot, pod.name)
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, PromptDialog), what="the command prompt")
+        await pilot.press(*["space" if c == " " else c for c in "sh -c 'echo $HOSTNAME; exit 3'"])
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, DetailScreen), 60, "the command's output")
+        screen = app.screen
+        assert isinstance(screen, DetailScreen)
+        lines = screen.sections[0].text.split("\n")
+        assert lines[:3] == ["exit code 3", "", pod.name]  # then kubectl's own word on the exit code
+    assert [(r["action"], r["result"]) for r in app.gateway.audit.read()] == [("pod.exec", "ok")]

@@ -99,7 +99,7 @@ def test_pod_delete_cli_names_namespace_and_pods() -> None:
 
 
 def test_actions_for_returns_only_that_kind() -> None:
-    assert {s.id for s in actions_for("pod")} == {"pod.delete", "pod.shell", "pod.edit"}
+    assert {s.id for s in actions_for("pod")} == {"pod.delete", "pod.shell", "pod.exec", "pod.edit"}
     assert all(s.kind == "container" for s in actions_for("container"))
     assert actions_for("no-such-kind") == []
 

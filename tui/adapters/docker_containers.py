@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tui.adapters.docker_errors import translated_errors
+from tui.adapters.models import ExecResult
 from tui.adapters.sanitize import clean_line, clean_text
 from tui.adapters.secrets import MASK, is_secret_name
 
@@ -60,12 +61,6 @@ def masked_env(env: list[str], revealed: frozenset[str] = frozenset()) -> list[t
         shown = MASK if is_secret_name(name) and name not in revealed else value
         pairs.append((clean_line(name), clean_line(shown)))
     return pairs
-
-
-@dataclass(frozen=True)
-class ExecResult:
-    exit_code: int | None
-    output: str
 
 
 class ContainersMixin:

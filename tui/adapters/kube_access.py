@@ -27,6 +27,7 @@ ACTION_ACCESS: dict[str, tuple[str, str]] = {
     "restart": ("patch", ""),
     "edit": ("update", ""),
     "shell": ("create", "exec"),
+    "exec": ("create", "exec"),
     "reveal": ("get", ""),
 }
 

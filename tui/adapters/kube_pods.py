@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+import shutil
+import subprocess
 from typing import Any
 
 import yaml
 
-from tui.adapters.errors import BackendError, Unavailable
+from tui.adapters.errors import BackendError, InvalidInput, Unavailable
 from tui.adapters.kube_cluster import KubeCluster
 from tui.adapters.log_lines import LogStream, RawLogParser
+from tui.adapters.models import ExecResult
 from tui.adapters.sanitize import clean_line, clean_text
 from tui.adapters.secrets import MASK, is_secret_name
 
 LOG_READ = 64 * 1024
+EXEC_OUTPUT = 1024 * 1024  # the last MiB of a command's output is shown
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 
@@ -61,6 +65,29 @@ def pod_logs(
     return LogStream(
         read, cancel, RawLogParser(clean_line(f"{pod}/{container}"), timestamps=True), translate=translate
     )
+
+
+def exec_in_pod(
+    cluster: KubeCluster, namespace: str, pod: str, container: str, argv: list[str], *, timeout: float = 60
+) -> ExecResult:
+    """Run a command (argv, no shell) in a pod's container to completion, through kubectl (which speaks the
+    exec protocol and the kubeconfig's auth); the output is bounded and sanitised."""
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        raise InvalidInput("running a command in a pod needs kubectl on PATH")
+    command = [kubectl]
+    if cluster.kubeconfig:
+        command += ["--kubeconfig", cluster.kubeconfig]
+    command += ["--context", cluster.context, "--namespace", namespace, "exec", pod]
+    command += ["--container", container] if container else []
+    try:
+        done = subprocess.run(
+            [*command, "--", *argv], capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise Unavailable(f"exec in {pod}: no answer within {timeout:.0f}s") from None
+    output = (done.stdout + done.stderr)[-EXEC_OUTPUT:].decode(errors="replace")
+    return ExecResult(done.returncode, clean_text(output))
 
 
 def object_yaml(raw: dict[str, Any]) -> str:

@@ -126,6 +126,14 @@ class KubeContext:
 
 
 @dataclass(frozen=True)
+class ExecResult:
+    """A command run to completion in a container (Docker) or a pod's container."""
+
+    exit_code: int | None
+    output: str
+
+
+@dataclass(frozen=True)
 class EngineVersion:
     """What the header shows for a backend: endpoint and server version."""
 

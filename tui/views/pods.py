@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shlex
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -13,9 +14,9 @@ from textual import work
 from textual.binding import Binding
 from textual.message import Message
 
-from tui.actions import ActionObject
+from tui.actions import ActionObject, Outcome
 from tui.adapters.errors import BackendError
-from tui.adapters.kube_pods import events_for, get_pod, object_yaml
+from tui.adapters.kube_pods import events_for, exec_in_pod, get_pod, object_yaml
 from tui.adapters.live import LiveFeed
 from tui.adapters.models import PodInfo
 from tui.adapters.sanitize import clean_line
@@ -152,9 +153,42 @@ class PodsView(KubeView):
             DetailScreen(f"pod {pod.namespace}/{pod.name}", [Section("YAML", text=object_yaml(raw))])
         )
 
+    @work(exit_on_error=False, group="actions")
+    async def exec_command(self) -> None:
+        """``x``: run one command in a container of the pod and show what it printed."""
+        pod = self.table.selected
+        if pod is None:
+            return
+        container = await self._choose_container(pod)
+        if container is None:
+            return
+        command = await self.app.push_screen_wait(
+            PromptDialog(
+                f"Command to run in {pod.name}/{container} (no shell; quote arguments):", placeholder="ls /"
+            )
+        )
+        if not command:
+            return
+        try:
+            argv = shlex.split(command)
+        except ValueError as error:
+            self.notify(f"{command!r}: {error}", severity="error")
+            return
+        output: list[str] = []
+
+        def run(obj: ActionObject) -> None:
+            result = exec_in_pod(self.cluster, obj.namespace, obj.name, container, argv)
+            output.append(f"exit code {result.exit_code}\n\n{result.output}")
+
+        if await self.execute("pod.exec", [pod], run, details={"command": command}) == Outcome.DONE:
+            title = f"{pod.namespace}/{pod.name} · {container}: {command}"
+            self.app.push_screen(DetailScreen(title, [Section("Output", text=output[0])]))
+
     def action_act(self, action_id: str) -> None:
         if action_id == "pod.shell":
             self.action_shell()
+        elif action_id == "pod.exec":
+            self.exec_command()
         elif action_id == "pod.edit":  # e: the pod's YAML in $EDITOR (tui/views/kube_apply)
             start_edit(self, self.cluster, "pod")
         else:

@@ -337,12 +337,14 @@ class ComposeView(DockerView):
         if stack is not None:
             self.show_logs(stack)
 
-    def show_logs(self, stack: StackRow) -> None:
-        containers = [c for s in stack.services for c in s.containers]
+    def show_logs(self, stack: StackRow, service: str | None = None) -> None:
+        """The merged logs of a stack, or of one of its services (its replicas)."""
+        containers = [c for s in stack.services if service in (None, s.name) for c in s.containers]
+        what = stack.name if service is None else f"{stack.name}/{service}"
         if not containers:
-            self.notify(f"{stack.name} has no containers: nothing has logged yet", severity="warning")
+            self.notify(f"{what} has no containers: nothing has logged yet", severity="warning")
             return
-        self.app.push_screen(stack_log_screen(self.engine, stack.name, containers))
+        self.app.push_screen(stack_log_screen(self.engine, what, containers))
 
     # ---- actions: the object is the project; up and scale show their progress
 

@@ -364,7 +364,9 @@ class StackScreen(Screen[None]):
         self.view.stack_action(action_id, self.stack, service.name if service is not None else None)
 
     def action_logs(self) -> None:
-        self.view.show_logs(self.stack)
+        """``l``: the selected service's logs (as on a container or a pod); the stack's from the stack list."""
+        service = self.table.selected
+        self.view.show_logs(self.stack, service.name if service is not None else None)
 
     @on(ResourceTable.RowSelected)
     def _row_selected(self, event: ResourceTable.RowSelected) -> None:

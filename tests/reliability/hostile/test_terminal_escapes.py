@@ -92,7 +92,7 @@ def walk(term: Terminal, objects: dict[str, str]) -> list[str]:
     """
     steps: list[str] = []
 
-    def step(what: str, *keys: str, text: str = "", typed: str = "") -> None:
+    def step(what: str, *keys: str, text: str = "", typed: str = "", then: str = "") -> None:
         steps.append(what)
         mark = term.mark()
         for key in keys:
@@ -101,6 +101,8 @@ def walk(term: Terminal, objects: dict[str, str]) -> list[str]:
             term.wait_for(text, since=mark)
         if typed:
             term.type(typed)
+        if then:  # what the typed text brings up
+            term.wait_for(then, since=mark)
 
     term.wait_for(objects["container"])
     step("filter the containers", "/", text="filter:", typed=objects["container"])
@@ -115,7 +117,10 @@ def walk(term: Terminal, objects: dict[str, str]) -> list[str]:
     step("back", "escape")
     step("the kubernetes area", "4", text=objects["pod"])
     step("go to events", ":", text="Go to:", typed="events")
-    step("the events", "enter", text="HOSTILE-RED")
+    step("the events", "enter", text="LAST SEEN")
+    # The session's namespace holds every test's events: filter to the pod's, so the hostile one is on screen.
+    step("the hostile event", "/", text="filter:", typed=objects["pod"], then="HOSTILE-RED")
+    step("back to the table", "enter")
     step("go to pods", ":", text="Go to:", typed="pods")
     step("the pods", "enter", text=objects["pod"])
     step("filter the pods", "/", text="filter:", typed=objects["pod"])

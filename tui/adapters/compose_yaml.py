@@ -20,7 +20,14 @@ import yaml.nodes
 import yaml.reader
 
 from tui.adapters.compose_errors import ComposeError, ComposeProblem
-from tui.adapters.yaml_bounds import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES, BoundedLoader, Refused
+from tui.adapters.yaml_bounds import (
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    MAX_VALUES,
+    BoundedLoader,
+    Refused,
+    read_bounded_text,
+)
 
 KeyPath = tuple[str | int, ...]
 
@@ -75,19 +82,9 @@ def read_compose_file(path: str | Path) -> YamlDocument:
     """Read and parse one file; any problem (missing, too big, not UTF-8, bad YAML) is a ComposeError."""
     name = str(path)
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as error:
-        raise ComposeError.at(name, 0, f"cannot read the file: {error.strerror or error}") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise ComposeError.at(
-            name, 0, f"the file is larger than {MAX_FILE_BYTES // 1024} KiB: refusing to read it"
-        )
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise ComposeError.at(name, line, "the file is not UTF-8 text") from None
+        text = read_bounded_text(path)
+    except Refused as refused:
+        raise ComposeError.at(name, refused.line, refused.message) from None
     return parse_yaml(text, name)
 
 

@@ -22,7 +22,7 @@ import yaml.reader
 
 from tui.adapters.errors import InvalidInput
 from tui.adapters.sanitize import clean_line
-from tui.adapters.yaml_bounds import MAX_DEPTH, MAX_FILE_BYTES, BoundedLoader, Refused
+from tui.adapters.yaml_bounds import MAX_DEPTH, MAX_FILE_BYTES, BoundedLoader, Refused, read_bounded_text
 
 MAX_DOCUMENTS = 500
 
@@ -101,18 +101,9 @@ def read_manifest(path: str | Path) -> Manifest:
     """Read and parse one manifest file; a file that cannot be read or parsed raises ManifestError."""
     name = str(path)
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as error:
-        raise ManifestError.at(name, 0, f"cannot read the file: {error.strerror or error}") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise ManifestError.at(
-            name, 0, f"the file is larger than {MAX_FILE_BYTES // 1024} KiB: refusing to read it"
-        )
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ManifestError.at(name, raw[: error.start].count(b"\n") + 1, "the file is not UTF-8 text") from None
+        text = read_bounded_text(path)
+    except Refused as refused:
+        raise ManifestError.at(name, refused.line, refused.message) from None
     return parse_manifest(text, name)
 
 

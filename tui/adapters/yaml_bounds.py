@@ -7,6 +7,7 @@ File size and nesting depth are bounded by the readers, with the same limits.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -23,6 +24,21 @@ class Refused(Exception):
     def __init__(self, line: int, message: str) -> None:
         super().__init__(message)
         self.line, self.message = line, message
+
+
+def read_bounded_text(path: str | Path) -> str:
+    """A file's UTF-8 text; Refused (with the line where it matters) when unreadable, too large or not UTF-8."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise Refused(0, f"cannot read the file: {error.strerror or error}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise Refused(0, f"the file is larger than {MAX_FILE_BYTES // 1024} KiB: refusing to read it")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise Refused(raw[: error.start].count(b"\n") + 1, "the file is not UTF-8 text") from None
 
 
 class BoundedLoader(yaml.SafeLoader):

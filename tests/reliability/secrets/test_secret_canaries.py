@@ -23,6 +23,7 @@ from tui.adapters.docker_engine import DockerEngine
 from tui.adapters.kube_cluster import KubeCluster
 from tui.app import make_app
 from tui.audit import AuditLog
+from tui.views.kube_area import KubeArea
 from widgets.detail_screen import DetailScreen
 
 pytestmark = [pytest.mark.secrets, pytest.mark.docker, pytest.mark.kube, pytest.mark.timeout(300)]
@@ -131,7 +132,13 @@ async def test_canaries_never_show_unrevealed_and_never_reach_the_audit_log(
         # A context whose token the server refuses: the errors it causes must not quote the token.
         await app.switch_kube(context="sandbox-canary", namespace=None)
         await until(pilot, lambda: "unreachable" in app.screen.query_one("TargetBar").kube[0], 60, "the 401")  # type: ignore[attr-defined]
-        await pilot.pause(0.5)
+        area = app.screen.query_one(KubeArea)
+        await until(
+            pilot,
+            lambda: "unauthorized" in str(area.current.query_one(".view-status").render()).lower(),
+            60,
+            "the refusal in the pods view",
+        )
         leaks.check("the kube area with a refused token", screen_text(app.screen))
         leaks.check("notifications", "\n".join(str(n.message) for n in app._notifications))
     leaks.check("the audit log", audit.path.read_text())

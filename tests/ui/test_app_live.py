@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from tests.conftest import pod_manifest, unique
 from tui.adapters.docker_engine import DockerEngine
@@ -26,6 +27,17 @@ async def until(pilot: Pilot[Any], condition: Callable[[], object], timeout: flo
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what or condition}")
         await pilot.pause(0.05)
+
+
+async def filter_by(pilot: Pilot[Any], text: str, *then: str) -> None:
+    """Press / and type ``text`` once the filter box has focus, as a person does (keys typed earlier go elsewhere).
+
+    A box still focused from an earlier filter would take the / as text, so wait for the focus to leave it first.
+    """
+    await until(pilot, lambda: not isinstance(pilot.app.focused, Input), what="the focus back on the list")
+    await pilot.press("slash")
+    await until(pilot, lambda: isinstance(pilot.app.focused, Input), what="the filter box focused")
+    await pilot.press(*text, *then)
 
 
 def table(app: PortsideApp, area: str) -> ResourceTable:

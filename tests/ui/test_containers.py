@@ -8,7 +8,7 @@ import pytest
 from textual.widgets import DataTable
 
 from tests.conftest import wait_for
-from tests.ui.test_app_live import app_for, table, until
+from tests.ui.test_app_live import app_for, filter_by, table, until
 from tui.adapters.docker_engine import DockerEngine
 from tui.adapters.errors import NotFound
 from tui.audit import AuditLog
@@ -109,9 +109,7 @@ async def test_filter_and_running_toggle_narrow_the_list(
         rows = table(app, "containers")
         await until(pilot, lambda: {running, stopped} <= set(rows.records), what="both rows")
         name = rows.records[running].name
-        await pilot.press("slash")
-        for char in name:
-            await pilot.press(char)
+        await filter_by(pilot, name)
         await until(pilot, lambda: set(rows.records) == {running}, what="only the filtered container")
         await pilot.press("escape")
         await until(pilot, lambda: {running, stopped} <= set(rows.records), what="the filter cleared")

@@ -13,7 +13,7 @@ from textual.widgets import Static
 
 from tests.conftest import unique
 from tests.integration.test_kube_resources import deployment_manifest
-from tests.ui.test_app_live import until
+from tests.ui.test_app_live import filter_by, until
 from tests.ui.test_kube_switch import go
 from tui.adapters.docker_engine import DockerEngine
 from tui.adapters.kube_cluster import KubeCluster
@@ -184,8 +184,7 @@ async def test_label_selector_filter_asks_the_server_and_escape_shows_all_again(
         await until(pilot, lambda: pods_of(app, one) and pods_of(app, other), 120, "both deployments' pods")
         await pilot.press("4")  # as a person would: the Kubernetes area, its table focused
         await until(pilot, lambda: app.focused is pods.table, what="the pods table focused")
-        await pilot.press("slash", *["space" if c == " " else c for c in f"-l app={one}"])
-        await pilot.press("enter")
+        await filter_by(pilot, f"-l app={one}", "enter")
         await until(pilot, lambda: pods.selector == f"app={one}", what="the selector in use")
         await until(
             pilot,

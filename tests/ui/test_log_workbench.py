@@ -18,7 +18,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from tests.conftest import pod_manifest, unique
-from tests.ui.test_app_live import until
+from tests.ui.test_app_live import filter_by, until
 from tests.ui.test_logs import LogApp, open_logs, portside
 from tui.adapters.compose_engine import ComposeEngine
 from tui.adapters.compose_model import load_project
@@ -51,7 +51,7 @@ async def test_context_key_shows_two_neighbours_of_each_match_with_a_separator_b
     async with app.run_test(size=(80, 30)) as pilot:
         app.view.write_lines(f"line {n}" for n in range(1, 31))
         await until(pilot, lambda: app.view.line_count == 30, 5, "the lines")
-        await pilot.press("slash", *"^line (7|8|20)$", "enter")
+        await filter_by(pilot, "^line (7|8|20)$", "enter")
         await until(pilot, lambda: app.view.shown_count == 3, 5, "the filter")
         await pilot.press("c")
         await until(pilot, lambda: app.view.shown_count == 11, 5, "two lines of context")
@@ -91,7 +91,8 @@ async def test_wrap_folds_a_long_line_at_the_width_and_unwraps_it_again() -> Non
 async def test_wrapped_layout_built_batch_by_batch_equals_the_layout_built_at_once() -> None:
     app = LogApp(max_lines=300)
     async with app.run_test(size=(40, 12)) as pilot:
-        await pilot.press("w", "slash", *"7", "enter", "c")
+        await pilot.press("w")
+        await filter_by(pilot, "7", "enter", "c")
         for batch in range(20):
             app.view.write_lines(f"{batch}-{n} " + "x" * ((batch * 50 + n) % 97) for n in range(50))
             await until(pilot, lambda batch=batch: app.view.buffer.total == (batch + 1) * 50, 5, "the batch")
@@ -140,7 +141,8 @@ async def test_filter_highlights_matches_inside_pretty_printed_json() -> None:
     app = LogApp()
     async with app.run_test(size=(80, 24)) as pilot:
         app.view.write_lines(['{"level": "error", "msg": "disk full"}', '{"level": "info"}'])
-        await pilot.press("J", "slash", *"error", "enter")
+        await pilot.press("J")
+        await filter_by(pilot, "error", "enter")
         await until(pilot, lambda: app.view.shown_count == 1, 5, "the filter")
         await pilot.pause()
         lines = app.query_one(LogLines)
@@ -195,9 +197,9 @@ async def test_copy_puts_the_shown_rows_in_view_on_the_clipboard() -> None:
     app = LogApp()
     async with app.run_test(size=(80, 24)) as pilot:
         app.view.write_lines(["alpha", "beta", "gamma"])
-        await pilot.press("slash", *"a$", "enter")
+        await filter_by(pilot, "a$", "enter")
         await until(pilot, lambda: app.view.shown_count == 3, 5, "the filter")
-        await pilot.press("slash", *"^(alpha|gamma)$", "enter")
+        await filter_by(pilot, "^(alpha|gamma)$", "enter")
         await until(pilot, lambda: app.view.shown_count == 2, 5, "the narrower filter")
         await pilot.press("y")
         await pilot.pause()
@@ -286,7 +288,7 @@ async def test_filter_with_two_lines_of_context_on_a_container_shows_matches_and
         screen = await open_logs(app, docker_engine, cid)
         view = screen.log_view
         await until(pilot, lambda: view.line_count == 30, 30, "the 30 numbered lines")
-        await pilot.press("slash", *"^line (7|8|20)$", "enter", "c")
+        await filter_by(pilot, "^line (7|8|20)$", "enter", "c")
         await until(pilot, lambda: view.shown_count == 11, 5, "matches and context")
         await pilot.pause()
         assert view.visible_text() == CONTEXT_ROWS
@@ -309,7 +311,7 @@ async def test_save_writes_exactly_the_shown_lines_to_a_0600_file_and_audits_it(
         screen = await open_logs(app, docker_engine, cid)
         view = screen.log_view
         await until(pilot, lambda: view.line_count == 30, 30, "the 30 numbered lines")
-        await pilot.press("slash", *"^line (7|8|20)$", "enter", "c")
+        await filter_by(pilot, "^line (7|8|20)$", "enter", "c")
         await until(pilot, lambda: view.shown_count == 11, 5, "matches and context")
         await save_through_dialog(pilot, app, target)
         await until(pilot, lambda: target.exists() and app.screen is screen, 10, "the file")

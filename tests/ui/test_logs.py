@@ -12,7 +12,7 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.worker import WorkerState
 
-from tests.ui.test_app_live import until
+from tests.ui.test_app_live import filter_by, until
 from tui.adapters.docker_engine import DockerEngine
 from tui.adapters.kube_cluster import KubeCluster
 from tui.app import PortsideApp, make_app
@@ -55,7 +55,7 @@ async def test_filter_shows_only_matching_lines_highlights_them_and_escape_clear
     async with app.run_test(size=(80, 24)) as pilot:
         app.view.write_lines(["GET /a 200", "GET /b 500", "POST /c 201", "GET /d 503"])
         await until(pilot, lambda: app.view.line_count == 4, 5, "the lines")
-        await pilot.press("slash", *" 5\\d\\d")
+        await filter_by(pilot, " 5\\d\\d")
         await until(pilot, lambda: app.view.shown_count == 2, 5, "the filter to apply")
         await pilot.pause()
         assert app.view.visible_text() == ["GET /b 500", "GET /d 503"]
@@ -75,7 +75,7 @@ async def test_invalid_regex_is_reported_and_keeps_the_app_running() -> None:
     app = LogApp()
     async with app.run_test(size=(80, 24)) as pilot:
         app.view.write_lines(["one", "two"])
-        await pilot.press("slash", "t", "w")
+        await filter_by(pilot, "tw")
         await until(pilot, lambda: app.view.shown_count == 1, 5, "the valid filter")
         await pilot.press("(")  # "tw(" does not compile
         await pilot.pause()
@@ -91,7 +91,7 @@ async def test_inverted_filter_hides_matching_lines() -> None:
     app = LogApp()
     async with app.run_test(size=(80, 24)) as pilot:
         app.view.write_lines(["debug: x", "error: y", "debug: z"])
-        await pilot.press("slash", *"!debug")
+        await filter_by(pilot, "!debug")
         await until(pilot, lambda: app.view.shown_count == 1, 5, "the inverted filter")
         assert app.view.visible_text() == ["error: y"]
 

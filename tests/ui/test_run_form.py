@@ -140,7 +140,7 @@ async def test_run_form_shows_problems_inline_and_will_not_submit_them(
         await until(pilot, lambda: isinstance(app.screen, RunForm), what="the run form")
         form = app.screen
         assert isinstance(form, RunForm)
-        assert "an image is needed" in text_of(form, "#image-error")
+        await until(pilot, lambda: "an image is needed" in text_of(form, "#image-error"), what="the form checked")
         form.query_one("#image", Input).value = "portside/absent:never"
         form.query_one("#name", Input).value = taken
         form.query_one("#publish", Input).value = "127.0.0.1:8080:99999"

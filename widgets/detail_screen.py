@@ -10,7 +10,9 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.coordinate import Coordinate
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
+
+from widgets.key_bar import KeyBar
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ class DetailScreen(Screen[None]):
                     else:
                         with VerticalScroll():
                             yield Static(Text(section.text))
-        yield Footer()
+        yield KeyBar()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reveal":

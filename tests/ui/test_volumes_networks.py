@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 import tui.app
 from tests.conftest import unique
@@ -30,6 +30,7 @@ from tui.views.networks import NetworksView
 from tui.views.volumes import VolumesView
 from widgets.detail_screen import DetailScreen
 from widgets.dialogs import ConfirmDialog
+from widgets.key_bar import KeyBar
 from widgets.prompt import PromptDialog
 from widgets.resource_table import ResourceTable
 
@@ -54,7 +55,7 @@ class ViewApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield self.view
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         for theme in THEMES:

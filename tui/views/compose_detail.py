@@ -19,7 +19,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui.adapters.compose_container import CONFIG_HASH, DEPENDS_ON, ONEOFF, VERSION
 from tui.adapters.compose_records import ComposeProject, find_cycle
@@ -28,6 +28,7 @@ from tui.adapters.compose_status import ComposeResult as OperationResult
 from tui.adapters.errors import BackendError
 from tui.adapters.models import ContainerInfo
 from tui.views.live_view import LiveView, action_bindings
+from widgets.key_bar import KeyBar
 from widgets.log_view import LogView
 from widgets.resource_table import Column, ResourceTable
 
@@ -331,7 +332,7 @@ class StackScreen(Screen[None]):
         yield Static("", classes="stack-info")
         yield Static("", classes="stack-drift")
         yield ResourceTable(SERVICE_COLUMNS, sort_column="order")
-        yield Footer()
+        yield KeyBar()
 
     @property
     def table(self) -> ResourceTable:
@@ -423,7 +424,7 @@ class OperationScreen(Screen[None]):
         yield Static(Text(self.title_text), classes="op-title")
         yield Static(Text("running… (escape cancels)"), classes="op-status")
         yield LogView(id="op-log")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_interval(DRAIN_SECONDS, self._drain)

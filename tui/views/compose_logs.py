@@ -8,13 +8,14 @@ from collections.abc import Callable, Mapping
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui.adapters.compose_logs import log_sources, merged_logs
 from tui.adapters.docker_engine import DockerEngine
 from tui.adapters.log_lines import LogStream, LogWindow
 from tui.adapters.models import ContainerInfo
 from tui.views.log_screen import LogScreen, WindowOpener
+from widgets.key_bar import KeyBar
 from widgets.log_buffer import LogBuffer
 from widgets.log_view import LogLines, LogView
 
@@ -49,7 +50,7 @@ class StackLogScreen(LogScreen):
     def compose(self) -> ComposeResult:
         yield Static(Text(self.title_text), classes="log-title")
         yield ServiceLogView(self.colours, self.buffer_lines)
-        yield Footer()
+        yield KeyBar()
 
 
 def stack_log_screen(engine: DockerEngine, stack: str, containers: list[ContainerInfo]) -> StackLogScreen:

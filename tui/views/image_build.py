@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Button, DataTable, Footer, Input, Label, Static, TextArea
+from textual.widgets import Button, DataTable, Input, Label, Static, TextArea
 
 from tui.adapters.docker_images import (
     DanglingImages,
@@ -28,6 +28,7 @@ from tui.adapters.docker_images import (
 )
 from tui.adapters.secrets import MASK, is_secret_name
 from tui.format import age, human_size, short_id
+from widgets.key_bar import KeyBar
 from widgets.log_view import LogView
 
 _ARG_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -217,7 +218,7 @@ class ProgressScreen(Screen[None]):
         table: DataTable[Text] = DataTable(cursor_type="none", id="layers")
         yield table
         yield LogView(id="progress-log")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#layers", DataTable)

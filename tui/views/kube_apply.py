@@ -27,7 +27,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from tui.actions import ActionObject, Gateway, Outcome
 from tui.adapters import kube_apply as ka
@@ -35,6 +35,7 @@ from tui.adapters.errors import BackendError, Conflict
 from tui.adapters.kube_cluster import KubeCluster
 from tui.adapters.kube_manifest import ManifestError, read_manifest
 from tui.views.kube_view import KubeView
+from widgets.key_bar import KeyBar
 from widgets.prompt import PromptDialog
 
 ALERT_STYLE = "bold reverse"  # an error row (colours come from the theme, in CSS)
@@ -98,7 +99,7 @@ class PlanScreen(ModalScreen[bool]):
             if self.problems:
                 yield Static(Text("\n".join(self.problems)), classes="plan-errors")
             yield Static(Text(self.hint), classes="plan-hint")
-        yield Footer()
+        yield KeyBar()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self.can_apply if action == "apply" else True

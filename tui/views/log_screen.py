@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, get_current_worker
 
 from tui.actions import ActionObject, Gateway, Outcome
@@ -31,6 +31,7 @@ from tui.adapters.kube_pods import pod_logs
 from tui.adapters.log_lines import DEFAULT_WINDOW, WINDOWS, LogLine, LogStream, LogWindow, next_window, save_lines
 from tui.adapters.models import ContainerInfo
 from tui.config import app_config
+from widgets.key_bar import KeyBar
 from widgets.log_view import LogLines, LogView
 from widgets.prompt import PromptDialog
 
@@ -99,7 +100,7 @@ class LogScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(Text(self.title_text), classes="log-title")
         yield LogView(self.buffer_lines, show_source=self.show_source, colours=self.colours)
-        yield Footer()
+        yield KeyBar()
 
     @property
     def buffer_lines(self) -> int:

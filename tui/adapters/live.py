@@ -3,6 +3,9 @@
 A feed is consumed by one thread. ``close()`` may be called from any thread: it stops the loop and closes the
 stream that is blocking, so the consuming worker returns promptly. After a fault the feed waits (backoff), then
 lists again and yields a fresh Snapshot: the consumer's table equals the truth after any fault.
+
+A feed that lists in pages (Kubernetes) yields each page as a Snapshot with ``page``/``complete`` to a consumer
+that iterates ``feed.paged()``; a plain ``for delta in feed`` gets each list joined into one whole Snapshot.
 """
 
 from __future__ import annotations
@@ -10,11 +13,11 @@ from __future__ import annotations
 import contextlib
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, Generic, Protocol
 
 from tui.adapters.errors import BackendError, Forbidden, Gone
-from tui.adapters.models import Backoff, Delta, Disconnected, Item
+from tui.adapters.models import Backoff, Delta, Disconnected, Item, Snapshot
 
 FORBIDDEN_RETRY = 30.0  # seconds between asking again for a list the credentials may not read
 
@@ -55,10 +58,20 @@ class LiveFeed(ABC, Generic[Item]):
             self.close()
 
     def __iter__(self) -> Iterator[Delta[Item]]:
+        """The deltas, each list whole: for consumers that replace everything on every Snapshot."""
+        return self._deltas(paged=False)
+
+    def paged(self) -> Iterator[Delta[Item]]:
+        """The deltas, a long list page by page as it arrives (Snapshot ``page`` 0 not ``complete``, then the
+        next pages up to the complete one): for consumers that show the first rows before the last are read."""
+        return self._deltas(paged=True)
+
+    def _deltas(self, *, paged: bool) -> Iterator[Delta[Item]]:
         backoff = Backoff()
         while not self.closed:
             try:
-                yield from self._run(backoff)
+                # A list cut short by a fault is dropped with this generator: the next one starts at page 0.
+                yield from (self._run(backoff) if paged else whole_lists(self._run(backoff)))
             except Gone:
                 continue  # resourceVersion too old: relist at once
             except BackendError as error:
@@ -71,10 +84,26 @@ class LiveFeed(ABC, Generic[Item]):
 
     @abstractmethod
     def _run(self, backoff: Backoff) -> Iterator[Delta[Item]]:
-        """List, yield a Snapshot, call ``backoff.reset()``, then yield changes until the stream ends.
+        """List, yield a Snapshot (or its pages), call ``backoff.reset()``, then yield changes until the stream
+        ends.
 
         Raise a BackendError when the backend fails; return when closed.
         """
+
+
+def whole_lists(deltas: Iterable[Delta[Item]]) -> Iterator[Delta[Item]]:
+    """The same deltas with the pages of each list joined into one complete Snapshot."""
+    pages: list[Item] = []
+    for delta in deltas:
+        if isinstance(delta, Snapshot) and not delta.whole:
+            if delta.page == 0:
+                pages = []
+            pages.extend(delta.items)
+            if delta.complete:
+                yield Snapshot(tuple(pages))
+                pages = []
+        else:
+            yield delta
 
 
 def shut(stream: Closable) -> None:

@@ -150,7 +150,21 @@ Item = TypeVar("Item", ContainerInfo, ImageInfo, PodInfo)
 
 @dataclass(frozen=True)
 class Snapshot(Generic[Item]):
+    """A whole list, or one page of a list still arriving (``LiveFeed.paged()`` only).
+
+    ``page`` 0 begins a list (a relist after a fault too); ``complete`` marks its last page, and only then does
+    the list replace what the consumer had: keys in none of its pages are gone. Iterating a feed plainly yields
+    whole lists only (page 0, complete).
+    """
+
     items: tuple[Item, ...]
+    complete: bool = True
+    page: int = 0
+
+    @property
+    def whole(self) -> bool:
+        """The complete list in one delta: replace everything with it."""
+        return self.complete and self.page == 0
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,7 @@ class LiveView(Vertical):
         self._haystacks: dict[str, tuple[Any, str]] = {}
         self._status: tuple[str, bool] | None = None
         self._started = False
+        self._listing: set[str] | None = None  # keys of the list arriving page by page; None once synced
 
     def compose(self) -> ComposeResult:
         yield Static(Text("loading…"), classes="view-status")
@@ -167,7 +168,7 @@ class LiveView(Vertical):
     def follow(self) -> None:
         worker = get_current_worker()
         self.feed = feed = self.open_feed()  # may read a kubeconfig: off the event loop
-        for delta in feed:
+        for delta in feed.paged():
             if worker.is_cancelled:
                 feed.close()
                 return
@@ -186,17 +187,31 @@ class LiveView(Vertical):
             self.post_message(self.BackendHealth(self.BACKEND, False, str(delta.error)))
             return
         self.apply_delta(delta)
-        if isinstance(delta, Snapshot):
+        if isinstance(delta, Snapshot) and delta.page == 0:
             self.post_message(self.BackendHealth(self.BACKEND, True))
-            if self.last_updated is None:  # the first list painted: the hidden views may start now
-                for view in self.screen.query(LiveView):
-                    view.start()
-        self.last_updated = datetime.now()
+        if self.listing:
+            self._show_status(self.summary())
+            return
+        if self.last_updated is None:  # the first list is complete: once it is painted, the hidden views start
+            self.call_after_refresh(self._start_all)
+        self.last_updated = datetime.now()  # when the table last equalled the truth
         self._show_status(self.summary())
+
+    def _start_all(self) -> None:
+        for view in self.screen.query(LiveView):
+            view.start()
+
+    @property
+    def listing(self) -> bool:
+        """A list is arriving page by page: the table holds part of it (and, on a relist, the rows before)."""
+        return self._listing is not None
 
     def apply_delta(self, delta: Snapshot[Any] | Upserted[Any] | Deleted) -> None:
         """Change the table by key. Views that show derived rows (compose stacks) override this."""
-        if isinstance(delta, Snapshot):
+        if isinstance(delta, Snapshot) and not delta.whole:
+            self._apply_page(delta)
+        elif isinstance(delta, Snapshot):
+            self._listing = None
             self.records = {r.key: r for r in delta.items}
             self._haystacks = {}
             self.table.apply_snapshot([r for r in delta.items if self.shows(r)])
@@ -211,7 +226,33 @@ class LiveView(Vertical):
             self._haystacks.pop(delta.key, None)
             self.table.discard(delta.key)
 
+    def _apply_page(self, page: Snapshot[Any]) -> None:
+        """One page of a list, as one table update. The list replaces the records only when complete: on a relist
+        the rows it no longer has stay until then, instead of a near-empty table at the first page."""
+        if page.page == 0 or self._listing is None:
+            self._listing = set()
+        listed, records, haystacks = self._listing, self.records, self._haystacks
+        rows = dict(self.table.records)
+        for record in page.items:
+            key = record.key
+            listed.add(key)
+            records[key] = record
+            if self.shows(record):
+                rows[key] = record
+            else:
+                rows.pop(key, None)
+        if page.complete:
+            for key in [k for k in records if k not in listed]:
+                del records[key]
+                haystacks.pop(key, None)
+                rows.pop(key, None)
+            self._listing = None
+        self.table.apply_snapshot(rows.values())  # unchanged rows cost a lookup; new keys are merged in one sort
+
     def summary(self) -> str:
+        if self._listing is not None:
+            text = f"listing… {len(self._listing)} so far"
+            return text + (f", {self.table.row_count} matching {self.filter_text!r}" if self.filter_text else "")
         shown, total = self.table.row_count, len(self.records)
         text = f"{shown} {self.NOUN}" if shown == total else f"{shown} of {total} {self.NOUN}"
         if self.filter_text:

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.color import Color, ColorParseError
 from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from themes import DEFAULT_THEME, THEMES
@@ -34,6 +34,7 @@ from tui.views.live_view import LiveView
 from tui.views.networks import NetworksView
 from tui.views.volumes import VolumesView
 from widgets.dialogs import ConfirmDialog
+from widgets.key_bar import KeyBar
 from widgets.prompt import PromptDialog
 from widgets.resource_table import ResourceTable
 from widgets.target_bar import TargetBar
@@ -82,6 +83,7 @@ class PortsideApp(App[None]):
             audit, self.confirm, readonly=self.readonly, announce=self.notify, policy_for=self.config.policy_for
         )
         self._versions: dict[str, EngineVersion] = {}
+        self._probed: set[str] = set()  # backends asked for their version since the app (or the context) began
         self._policies: dict[str, TargetPolicy] = {}  # by backend: what the target bar and the frame show
 
     def compose(self) -> ComposeResult:
@@ -100,7 +102,7 @@ class PortsideApp(App[None]):
             for n, (area, label) in enumerate(AREAS, start=1):
                 with TabPane(f"{n} {label}", id=area):
                     yield views[area]
-        yield Footer()
+        yield KeyBar()
         yield Static(
             Text(f"portside needs at least {MIN_WIDTH}x{MIN_HEIGHT}: enlarge the terminal."), id="too-small"
         )
@@ -119,8 +121,7 @@ class PortsideApp(App[None]):
         for theme in THEMES:
             self.register_theme(theme)
         self.apply_config()
-        self.probe("docker")
-        self.probe("kube")
+        self.probe("docker")  # the Kubernetes area is probed once its views start (LiveView.BackendHealth)
         self.area_table("containers").focus()
 
     def action_help(self) -> None:
@@ -240,8 +241,12 @@ class PortsideApp(App[None]):
 
     # ---- backend health in the target bar
 
-    @work(thread=True, exit_on_error=False, group="probe")
     def probe(self, backend: str) -> None:
+        self._probed.add(backend)
+        self._probe(backend)
+
+    @work(thread=True, exit_on_error=False, group="probe")
+    def _probe(self, backend: str) -> None:
         client: DockerEngine | KubeCluster = self.docker if backend == "docker" else self.kube
         try:
             found: EngineVersion | None = client.version()
@@ -280,8 +285,8 @@ class PortsideApp(App[None]):
 
     @on(LiveView.BackendHealth)
     def _backend_health(self, event: LiveView.BackendHealth) -> None:
-        if event.ok and event.backend not in self._versions:
-            self.probe(event.backend)
+        if (event.ok and event.backend not in self._versions) or event.backend not in self._probed:
+            self.probe(event.backend)  # the first word from a backend: name it, with its policy and version
         elif not event.ok and event.backend in self._versions:
             self._show_backend(
                 event.backend, self.docker if event.backend == "docker" else self.kube, None, event.detail

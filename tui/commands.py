@@ -33,7 +33,15 @@ from tui.adapters.errors import BackendError
 from tui.adapters.kube_cluster import ALL_NAMESPACES, KubeCluster, list_contexts
 from tui.adapters.kube_resources import KINDS, list_kind
 from tui.adapters.models import KubeContext
-from tui.help_screen import HelpScreen, cli_text, confirmation_text, focused_view, key_text, keymap_of
+from tui.help_screen import (
+    HelpScreen,
+    bound_actions,
+    cli_text,
+    confirmation_text,
+    focused_view,
+    key_text,
+    keymap_of,
+)
 from tui.views.compose import ComposeView
 from tui.views.kube_area import KubeArea
 from tui.views.live_view import LiveView
@@ -327,17 +335,6 @@ class ActionCommands(PortsideProvider):
 def act(node: DOMNode, action_id: str) -> Any:
     """What the action's key does: the node's ``action_act`` (the gateway refuses, confirms and audits)."""
     return getattr(node, "action_act")(action_id)  # noqa: B009 - DOMNode does not declare it
-
-
-def bound_actions(node: DOMNode) -> dict[str, str]:
-    """Registry action id -> the keys bound to it on ``node`` now (after the keymap)."""
-    found: dict[str, list[str]] = {}
-    for key, bindings in node._bindings.key_to_bindings.items():
-        for binding in bindings:
-            if binding.id in ACTIONS and binding.action.startswith("act("):
-                found.setdefault(binding.id, []).append(key)
-    keymap = keymap_of(node.app)  # Textual applies it to copies of the bindings, per key press
-    return {action_id: keymap.get(action_id, ",".join(keys)) for action_id, keys in sorted(found.items())}
 
 
 def other_bindings(view: LiveView) -> list[Binding]:

@@ -20,10 +20,11 @@ from textual.containers import VerticalScroll
 from textual.dom import DOMNode
 from textual.keys import format_key
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui.actions import ACTIONS, ActionSpec, Confirm
 from tui.views.live_view import LiveView
+from widgets.key_bar import KeyBar
 
 # Which area of the app a registry kind lives in (every other kind is a Kubernetes one), in the tabs' order.
 AREA_OF_KIND = {
@@ -69,6 +70,17 @@ def keymap_of(app: App[Any]) -> dict[str, str]:
     """The user's overrides, binding id -> keys (Textual keeps them in ``App._keymap``; there is no getter)."""
     keymap = getattr(app, "_keymap", None)
     return dict(keymap) if isinstance(keymap, dict) else {}
+
+
+def bound_actions(node: DOMNode) -> dict[str, str]:
+    """Registry action id -> the keys bound to it on ``node`` now (after the keymap)."""
+    found: dict[str, list[str]] = {}
+    for key, bindings in node._bindings.key_to_bindings.items():
+        for binding in bindings:
+            if binding.id in ACTIONS and binding.action.startswith("act("):
+                found.setdefault(binding.id, []).append(key)
+    keymap = keymap_of(node.app)  # Textual applies it to copies of the bindings, per key press
+    return {action_id: keymap.get(action_id, ",".join(keys)) for action_id, keys in sorted(found.items())}
 
 
 def action_key(spec: ActionSpec, keymap: dict[str, str]) -> str:
@@ -242,7 +254,7 @@ class HelpScreen(Screen[None]):
                 if section.note:
                     yield Static(Text(section.note), classes="help-note")
                 yield Static(section.table(), classes="help-warnings" if warnings else "help-section")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(VerticalScroll).focus()  # arrows and page keys scroll

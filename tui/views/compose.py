@@ -157,6 +157,7 @@ class ComposeView(DockerView):
         self.detail: StackScreen | None = None
         self._engines: tuple[DockerEngine, ComposeEngine] | None = None
         self._loading: Worker[None] | None = None
+        self._regroup_pending = False
 
     def engine_feed(self, engine: DockerEngine) -> LiveFeed[Any]:
         return engine.watch_containers()
@@ -180,8 +181,15 @@ class ComposeView(DockerView):
             self.records[delta.item.key] = delta.item
         else:
             self.records.pop(delta.key, None)
+        if not self._regroup_pending:  # a burst of events queued together is grouped once, after the last
+            self._regroup_pending = True
+            self.call_later(self._regroup)
+
+    def _regroup(self) -> None:
+        self._regroup_pending = False
         self._discover()
         self.refilter()
+        self._show_status(self.summary())
 
     def refilter(self) -> None:
         self.table.apply_snapshot([s for s in self.stack_rows() if self.shows(s)])

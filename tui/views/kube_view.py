@@ -23,6 +23,7 @@ from tui.actions import ACTIONS, ActionObject, Gateway, Outcome
 from tui.adapters.kube_access import action_access
 from tui.adapters.kube_cluster import KubeCluster
 from tui.adapters.live import LiveFeed
+from tui.help_screen import bound_actions
 from tui.views.live_view import LiveView
 
 SELECTOR_PREFIX = "-l"
@@ -71,26 +72,19 @@ class KubeView(LiveView):
     def action_object(self, record: Any) -> ActionObject:
         return ActionObject(id=record.uid, name=record.name, namespace=record.namespace)
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.check_access()
+    def start(self) -> None:
+        first = not self._started
+        super().start()
+        if first:  # with the feed: a hidden view asks nothing while the shown one paints its first rows
+            self.check_access()
 
     # ---- RBAC: ask before offering
-
-    def registry_actions(self) -> list[str]:
-        """The registry action ids this view binds."""
-        ids = []
-        for bindings in self._bindings.key_to_bindings.values():
-            for binding in bindings:
-                if binding.action.startswith("act('") and binding.id in ACTIONS:
-                    ids.append(binding.id)
-        return sorted(set(ids))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="access")
     def check_access(self) -> None:
         scope = self.scope
         denied = {}
-        for action_id in self.registry_actions():
+        for action_id in bound_actions(self):
             if ACTIONS[action_id].mutates or action_id == "secret.reveal":
                 access = action_access(self.cluster, action_id, scope)
                 if not access.allowed:

@@ -14,7 +14,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -321,8 +321,10 @@ async def kube_event_latency(n: int, singles: int, replicas: int) -> None:
 # ---- scenario 8: logs
 
 
-async def log_throughput(rate: int, seconds: float) -> None:
-    """A container printing ``rate`` lines a second (a burst each second); the log screen follows it."""
+@contextlib.asynccontextmanager
+async def followed_log(rate: int) -> AsyncIterator[tuple[Pilot[Any], LogView]]:
+    """A container printing ``rate`` lines a second (a burst each second), its log screen following it, past
+    the first tail of 1,000 lines."""
     api = docker_api()
     name = f"{PREFIX}-log{rate}"
     command = ["sh", "-c", f"while :; do seq 1 {rate}; sleep 1; done"]
@@ -333,7 +335,6 @@ async def log_throughput(rate: int, seconds: float) -> None:
     api.start(cid)
     engine = DockerEngine()
     app = bench_app()
-    me = psutil.Process()
     try:
         async with app.run_test(size=TERM_SIZE) as pilot:
             record = await asyncio.to_thread(engine.get_container, cid)
@@ -341,29 +342,35 @@ async def log_throughput(rate: int, seconds: float) -> None:
             await app.push_screen(container_log_screen(engine, record))
             log_view = app.screen.query_one(LogView)
             await until(pilot, lambda: log_view.buffer.total > 0, 30, 0.05)
-            await pilot.pause(2)  # past the first tail of 1,000 lines
-            lags: list[float] = []
-            first_total, cpu_before = log_view.buffer.total, me.cpu_times()
-            started = time.perf_counter()
-            seen = first_total
-            while time.perf_counter() - started < seconds:
-                await pilot.pause(0.05)
-                # Only when lines arrived: the producer writes a burst a second, and between bursts the
-                # newest line ages without anything being late.
-                if log_view.buffer.total == seen:
-                    continue
-                seen = log_view.buffer.total
-                last = log_view.buffer.tail(1)
-                if last and last[0].timestamp is not None:
-                    lags.append(time.time() - last[0].timestamp.timestamp())
-            elapsed = time.perf_counter() - started
-            cpu_after = me.cpu_times()
-            delivered = (log_view.buffer.total - first_total) / elapsed
-            cpu = 100 * ((cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)) / elapsed
-            rss = me.memory_info().rss / 2**20
+            await pilot.pause(2)
+            yield pilot, log_view
     finally:
         with contextlib.suppress(Exception):
             api.remove_container(cid, force=True)
+
+
+async def log_throughput(rate: int, seconds: float) -> None:
+    me = psutil.Process()
+    async with followed_log(rate) as (pilot, log_view):
+        lags: list[float] = []
+        first_total, cpu_before = log_view.buffer.total, me.cpu_times()
+        started = time.perf_counter()
+        seen = first_total
+        while time.perf_counter() - started < seconds:
+            await pilot.pause(0.05)
+            # Only when lines arrived: the producer writes a burst a second, and between bursts the
+            # newest line ages without anything being late.
+            if log_view.buffer.total == seen:
+                continue
+            seen = log_view.buffer.total
+            last = log_view.buffer.tail(1)
+            if last and last[0].timestamp is not None:
+                lags.append(time.time() - last[0].timestamp.timestamp())
+        elapsed = time.perf_counter() - started
+        cpu_after = me.cpu_times()
+        delivered = (log_view.buffer.total - first_total) / elapsed
+        cpu = 100 * ((cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)) / elapsed
+        rss = me.memory_info().rss / 2**20
     target = 20000 * 0.9 if rate >= 20000 else rate * 0.9  # seq + sleep 1 prints a little under the rate
     emit(
         8,
@@ -381,3 +388,31 @@ async def log_throughput(rate: int, seconds: float) -> None:
     emit(8, "logs: CPU of the bench process (app + harness)", cpu, "% of one core", n=rate)
     emit(8, "logs: RSS of the bench process", rss, "MB", n=rate)
     log(f"logs {rate}/s: delivered {delivered:.0f}/s")
+
+
+async def log_soak(rate: int, minutes: float) -> None:
+    """RSS of the process following ``rate`` lines/s for ``minutes``: the buffer is bounded, so after the first
+    minute (buffer full, caches warm) the RSS must stay flat. Figure: growth from minute 1 to the end."""
+    me = psutil.Process()
+    async with followed_log(rate) as (pilot, log_view):
+        started = time.perf_counter()
+        samples: list[tuple[float, float]] = []
+        while (elapsed := time.perf_counter() - started) < minutes * 60:
+            await pilot.pause(5)
+            samples.append((elapsed, me.memory_info().rss / 2**20))
+        rolled_out = log_view.buffer.dropped  # lines the bounded buffer let go: what keeps the RSS flat
+    warm = [rss for at, rss in samples if at >= 60] or [rss for _, rss in samples]
+    growth = warm[-1] - warm[0]
+    emit(
+        8,
+        f"logs: RSS growth over a {minutes:g}-minute soak (from minute 1)",
+        growth,
+        "MB",
+        n=rate,
+        target=10.0,
+        rss_start_mb=round(warm[0], 1),
+        rss_end_mb=round(warm[-1], 1),
+        rss_max_mb=round(max(warm), 1),
+        rolled_out_of_buffer=rolled_out,
+    )
+    log(f"log soak {rate}/s for {minutes:g} min: RSS {warm[0]:.0f} -> {warm[-1]:.0f} MB")

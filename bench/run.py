@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import fcntl
 import json
 import os
 import platform
@@ -18,7 +19,7 @@ import signal
 import sys
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from bench import cold_start, fixtures, in_process, table_bench
 from bench.common import RESULTS, emit, log, records
@@ -39,6 +40,7 @@ class Sizes:
     replicas: int
     log_rates: tuple[int, ...]
     log_seconds: float
+    soak_minutes: float
 
 
 FULL = Sizes(
@@ -54,6 +56,7 @@ FULL = Sizes(
     replicas=50,
     log_rates=(1000, 10_000, 20_000, 50_000),
     log_seconds=10,
+    soak_minutes=10,
 )
 QUICK = Sizes(
     containers=(0, 100),
@@ -68,6 +71,7 @@ QUICK = Sizes(
     replicas=20,
     log_rates=(1000, 10_000),
     log_seconds=5,
+    soak_minutes=1,
 )
 
 
@@ -99,6 +103,7 @@ def docker_scenarios(wanted: set[int], size: Sizes) -> None:
     if 8 in wanted:
         for rate in size.log_rates:
             asyncio.run(in_process.log_throughput(rate, size.log_seconds))
+        asyncio.run(in_process.log_soak(20_000, size.soak_minutes))
 
 
 def kube_scenarios(wanted: set[int], size: Sizes) -> None:
@@ -140,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     wanted = set(args.scenario or range(1, 10))
     size = QUICK if args.quick else FULL
+    hold_the_machine()
     # SIGTERM ends the run like Ctrl-C: through the finally blocks that remove what the bench created.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     started = time.time()
@@ -159,6 +165,22 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         save(args, started, wanted)
     return 0
+
+
+HELD: list[IO[str]] = []  # the open lock file, kept for the life of the process
+
+
+def hold_the_machine() -> None:
+    """One bench run at a time: two would measure each other, remove each other's containers and namespace at
+    their end, and overwrite each other's results. The lock is released when the process ends."""
+    path = RESULTS.with_name(".bench.lock")
+    lock = path.open("w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        log("another bench run holds the machine: waiting for it to end")
+        fcntl.flock(lock, fcntl.LOCK_EX)
+    HELD.append(lock)
 
 
 def machine() -> str:

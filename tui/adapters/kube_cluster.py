@@ -8,13 +8,13 @@ never written (``persist_config=False``): switching context is a new KubeCluster
 from __future__ import annotations
 
 import gc
-import json
 import os
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import orjson
 import urllib3.exceptions
 
 from tui.adapters.errors import BackendError, Gone, InvalidInput, Unavailable, error_for_status
@@ -54,7 +54,7 @@ def _parse_time(value: str | None) -> datetime | None:
 
 def _status_message(raw: str | bytes, fallback: str) -> str:
     try:
-        body = json.loads(raw)
+        body = orjson.loads(raw)
     except (ValueError, TypeError):
         return fallback
     return clean_line(str(body.get("message") or fallback)) if isinstance(body, dict) else fallback
@@ -306,7 +306,7 @@ class KubeCluster:
                 return raw
             data = response.read() or b"{}"
             with collector_paused():
-                return json.loads(data)
+                return orjson.loads(data)
 
     def version(self) -> EngineVersion:
         info = self.request("GET", "/version", timeout=(5, 10))
@@ -373,7 +373,7 @@ class ListWatch(LiveFeed[Any]):
                 for line in response:
                     if self.closed:
                         return
-                    event = json.loads(line)
+                    event = orjson.loads(line)
                     kind, obj = event.get("type"), event.get("object") or {}
                     if kind == "ERROR":
                         code = int(obj.get("code") or 500)

@@ -85,6 +85,11 @@ class PortsideApp(App[None]):
         self._versions: dict[str, EngineVersion] = {}
         self._probed: set[str] = set()  # backends asked for their version since the app (or the context) began
         self._policies: dict[str, TargetPolicy] = {}  # by backend: what the target bar and the frame show
+        for theme in THEMES:
+            self.register_theme(theme)
+        # Chosen before anything is styled: a theme set once mounted restyles every widget again (~0.2 s).
+        # A name that is not a theme is reported by apply_config.
+        self.theme = self.config.theme if self.config.theme in self.available_themes else DEFAULT_THEME
 
     def compose(self) -> ComposeResult:
         bar = TargetBar()
@@ -118,8 +123,6 @@ class PortsideApp(App[None]):
         asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=WORKER_THREADS))
 
     def on_mount(self) -> None:
-        for theme in THEMES:
-            self.register_theme(theme)
         self.apply_config()
         self.probe("docker")  # the Kubernetes area is probed once its views start (LiveView.BackendHealth)
         self.area_table("containers").focus()

@@ -2,17 +2,17 @@
 
 A Line API ``ScrollView`` (like ``LogLines``): only the rows on screen are rendered, so 100,000 records cost
 what 40 do (Textual's DataTable measured every cell on add and took 2.7 s for 10,000 rows). Rows are keyed by
-the record's ``key`` (container id, pod uid) and kept in one ordered key list: a snapshot sorts once, an upsert
+the record's ``key`` (container id, pod uid); which are listed, in what order, is ``RowOrder``
+(widgets/row_order.py): a snapshot costs C-level passes plus Python work per new or changed record, an upsert
 whose sort cell changed moves one key (bisect). Cells are rendered when a row is first drawn and cached per key
-with the row's Strip; a column is as wide as its header and the widest cell rendered so far (capped), and
-widths are recomputed only on a snapshot. Cells are ``rich.text.Text``: external strings are never parsed as
-markup. The cursor stays on the same record across updates and resorts.
+with the row's Strip, also while a filter hides the row (until its record changes); a column is as wide as its
+header and the widest cell rendered so far (capped), remeasured on a snapshot. Cells are ``rich.text.Text``:
+external strings are never parsed as markup. The cursor stays on the same record across updates and resorts;
+when a snapshot removes it, it moves to the next record in sort order.
 """
 
 from __future__ import annotations
 
-import struct
-from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -29,16 +29,14 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from widgets.row_order import MARK, Rank, RowOrder
+
 MAX_AUTO_WIDTH = 60  # an auto-sized column never grows past this (a long command line is cut with "…")
 PADDING = " "  # one cell either side of every column, as DataTable draws them
-MARK = "● "
 ARROWS = (" ▲", " ▼")
-BULK_INSERT = 32  # more new keys than this in one snapshot: append them and let Timsort merge the two runs
-MAX_SHELF = 100_000  # ranks of records a snapshot removed (filtered out), kept for when they come back
-_NUMBER_START = frozenset("0123456789.+-")
 
-Rank = str  # orders like (_sort_key(sort cell), record key): total and stable; see _rank
 Line = tuple[Strip, Style]  # a rendered row, and the style that fills the rest of the widget's width
+Cells = tuple[tuple[Text, ...], tuple[int, ...]]  # a row's cells and their widths
 
 
 @dataclass(frozen=True)
@@ -153,12 +151,10 @@ class ResourceTable(ScrollView, can_focus=True):
         self._index = {c.key: n for n, c in enumerate(columns)}
         self.sort_column = sort_column or columns[0].key
         self.sort_reverse = False
-        self.records: dict[str, Any] = {}
+        self._rows = RowOrder(self._columns[self.sort_column].render)  # shown bottom-up when sort_reverse
         self.marked: set[str] = set()
-        self._order: list[str] = []  # keys ascending by rank; shown bottom-up when sort_reverse
-        self._rank: dict[str, Rank] = {}
-        self._shelf: dict[str, Any] = {}  # records a snapshot removed; _rank keeps their ranks meanwhile
-        self._cells: dict[str, tuple[tuple[Text, ...], tuple[int, ...]]] = {}  # rendered rows only
+        self._cells: dict[str, Cells] = {}  # rendered rows only
+        self._hidden_cells: dict[str, Cells] = {}  # rendered rows a filter hid, while their record is the same
         self._widest = [0] * len(columns)  # widest cell rendered so far, per column
         self._widths = self._column_widths()
         self._strips: LRUCache[str, Line] = LRUCache(1024)
@@ -172,8 +168,13 @@ class ResourceTable(ScrollView, can_focus=True):
     # ---- the model: records in rank order
 
     @property
+    def records(self) -> dict[str, Any]:
+        """The listed records by key (read-only: change them with apply_snapshot, upsert, discard)."""
+        return self._rows.records
+
+    @property
     def row_count(self) -> int:
-        return len(self._order)
+        return len(self._rows.listed)
 
     @property
     def cursor_row(self) -> int:
@@ -184,18 +185,13 @@ class ResourceTable(ScrollView, can_focus=True):
         """The record under the cursor, if any."""
         return self.records.get(self._cursor_key) if self._cursor_key is not None else None
 
-    def _rank_of(self, record: Any) -> Rank:
-        return _rank(self._columns[self.sort_column].render(record), record.key)
-
-    def _position(self, key: str) -> int:
-        return bisect_left(self._order, self._rank[key], key=self._rank.__getitem__)
-
     def _row_of(self, key: str) -> int:
-        position = self._position(key)
-        return len(self._order) - 1 - position if self.sort_reverse else position
+        position = self._rows.position(key)
+        return len(self._rows.listed) - 1 - position if self.sort_reverse else position
 
     def _key_at(self, row: int) -> str:
-        return self._order[len(self._order) - 1 - row if self.sort_reverse else row]
+        listed = self._rows.listed
+        return listed[len(listed) - 1 - row if self.sort_reverse else row]
 
     def get_row_index(self, key: str) -> int:
         """The row showing this record; KeyError when it is not listed."""
@@ -216,81 +212,55 @@ class ResourceTable(ScrollView, can_focus=True):
         return self.get_row(key)[self._index[column]]
 
     def apply_snapshot(self, records: Iterable[Any]) -> None:
-        """Make the rows equal these records: one sort at most, unchanged records cost a lookup."""
-        fresh = {r.key: r for r in records}
-        known, rank_of, shelf = self.records, self._rank, self._shelf
-        gone = [k for k in known if k not in fresh]
-        cells = self._cells
-        for key in gone:  # shelved: a filter that brings them back need not render their sort cell again
-            shelf[key] = known.pop(key)  # its rank stays in _rank, valid while the record is this object
-            cells.pop(key, None)
-        for key in [k for k in self._strips.keys() if k not in fresh]:  # noqa: SIM118 (LRUCache: no __iter__)
-            self._strips.discard(key)
-        self.marked.intersection_update(fresh)
-        out: set[str] = set(gone)
-        added: list[str] = []
-        for key, record in fresh.items():
-            old = known.get(key)
-            if old is record:
-                continue
-            known[key] = record
-            if old is None:
-                if shelf.pop(key, None) is not record:
-                    rank_of[key] = self._rank_of(record)
-                added.append(key)
-            elif old != record:
-                cells.pop(key, None)
+        """Make the rows equal these records (by key). Only new or changed records cost Python work, and only
+        their sort cell is rendered; rows a filter hid keep their rendered cells while their record is the
+        same object, so clearing the filter renders nothing either."""
+        cursor = self._cursor_key
+        lost = self._rows.rank.get(cursor) if cursor is not None else None
+        renewed = self._rows.snapshot(records)
+        if renewed is None:
+            return
+        listed, cells, hidden = self._rows.records, self._cells, self._hidden_cells
+        for key in renewed:
+            self._drop_cells(key)
+        for key in [k for k in cells if k not in listed]:  # hidden: kept while the record is the same
+            if key in self.marked:  # a mark is in the cells, and goes with the row
+                del cells[key]
                 self._strips.discard(key)
-                rank = self._rank_of(record)
-                if rank != rank_of[key]:
-                    out.add(key)
-                    rank_of[key] = rank
-                    added.append(key)
-        if len(shelf) > MAX_SHELF:
-            self._clear_shelf()
-        if out:
-            self._order = [k for k in self._order if k not in out]
-        self._insert(added)
+            else:
+                hidden[key] = cells.pop(key)
+        for key in [k for k in hidden if k in listed or k not in self._rows.seen]:
+            cached = hidden.pop(key)
+            if key in listed:
+                cells[key] = cached
+            else:  # forgotten (too many hidden): if it comes back, it is drawn afresh
+                self._strips.discard(key)
+        self.marked.difference_update([k for k in self.marked if k not in listed])
         self._remeasure()
-        self._rows_changed()
+        self._rows_changed(lost)
 
     def upsert(self, record: Any, *, resort: bool = True) -> None:
         """Add or update one record; only a visible row whose cells changed is redrawn."""
         key = record.key
-        old = self.records.get(key)
-        self.records[key] = record
-        if old is None:
-            self._shelf.pop(key, None)
-            self._rank[key] = self._rank_of(record)
-            self._insert([key])
+        if self._rows.upsert(record, key, resort=resort):  # new, or moved: rendered afresh when shown
+            self._drop_cells(key)
             self._rows_changed()
-            return
-        if resort:
-            rank = self._rank_of(record)
-            if rank != self._rank[key]:
-                del self._order[self._position(key)]
-                self._rank[key] = rank
-                self._insert([key])
-                self._cells.pop(key, None)
-                self._strips.discard(key)
-                self._rows_changed()
-                return
-        if self._rerender(key):
+        elif key in self._cells and self._rerender(key):
             self._refresh_key(key)
 
     def discard(self, key: str) -> None:
-        if key not in self.records:
-            self._forget(key)  # perhaps shelved by a filter: gone for good now
-            return
-        del self._order[self._position(key)]
-        self._forget(key)
-        self._rows_changed()
+        listed = self._rows.remove(key)  # perhaps hidden by a filter: gone for good now
+        self._drop_cells(key)
+        self.marked.discard(key)
+        if listed:
+            self._rows_changed()
 
     def refresh_volatile(self) -> None:
         """Re-render the time-dependent columns of the rows on screen; the others are rendered when shown."""
         if not any(c.volatile for c in self.spec):
             return
         visible = set(self.visible_keys())
+        self._forget_hidden()  # rendered before a filter hid them: their ages are old now
         for key in list(self._cells):
             if key not in visible:
                 del self._cells[key]
@@ -298,33 +268,21 @@ class ResourceTable(ScrollView, can_focus=True):
             elif self._rerender(key):
                 self._refresh_key(key)
 
-    def _insert(self, keys: list[str]) -> None:
-        rank = self._rank.__getitem__
-        if len(keys) > BULK_INSERT:
-            self._order.extend(keys)
-            self._order.sort(key=rank)  # Timsort reuses the sorted run of the keys already there
-        else:
-            for key in keys:
-                insort(self._order, key, key=rank)
+    def _forget_hidden(self) -> None:
+        for key in self._hidden_cells:
+            self._strips.discard(key)
+        self._hidden_cells.clear()
 
-    def _forget(self, key: str) -> None:
-        """Drop everything known about a key except its place in the order (the caller removes that)."""
-        self.records.pop(key, None)
-        self._shelf.pop(key, None)
-        self._rank.pop(key, None)
+    def _drop_cells(self, key: str) -> None:
         self._cells.pop(key, None)
+        self._hidden_cells.pop(key, None)
         self._strips.discard(key)
-        self.marked.discard(key)
 
-    def _clear_shelf(self) -> None:
-        for key in self._shelf:
-            self._rank.pop(key, None)
-        self._shelf.clear()
-
-    def _rows_changed(self) -> None:
-        """Rows were added, removed or moved: keep the cursor on its record and redraw."""
-        self._sync_cursor()
-        self._update_widths(force=True)
+    def _rows_changed(self, lost: Rank | None = None) -> None:
+        """Rows were added, removed or moved: keep the cursor on its record and redraw. ``lost``: the rank
+        the cursor's record had, when a snapshot may have removed it."""
+        self._update_widths(force=True)  # first: the virtual size bounds a scroll to the cursor
+        self._sync_cursor(lost)
 
     # ---- marks (bulk actions) and sorting
 
@@ -347,9 +305,8 @@ class ResourceTable(ScrollView, can_focus=True):
         self.sort_reverse = not self.sort_reverse if column == self.sort_column else False
         if column != self.sort_column:
             self.sort_column = column
-            self._shelf.clear()  # with the ranks of the shelved records
-            self._rank = {k: self._rank_of(r) for k, r in self.records.items()}
-            self._order = sorted(self._rank, key=self._rank.__getitem__)
+            self._rows.resort(self._columns[column].render)  # the records a filter hid are forgotten
+            self._forget_hidden()
         self._header = None
         self._rows_changed()
         self._scroll_to_cursor()
@@ -360,16 +317,23 @@ class ResourceTable(ScrollView, can_focus=True):
 
     # ---- cursor and scrolling
 
-    def _sync_cursor(self) -> None:
-        """Keep the cursor on its record; when that record left, on the row that took its place."""
-        key = self._cursor_key
+    def _sync_cursor(self, lost: Rank | None = None) -> None:
+        """Keep the cursor on its record; when that record left, on the row that took its place: the next one
+        in sort order (``lost`` is the rank it had), else the one now at its row."""
+        key, count = self._cursor_key, len(self._rows.listed)
         if key is not None and key in self.records:
             self._cursor_row = self._row_of(key)
-        elif not self._order:
+        elif not count:
             self._cursor_row, self._cursor_key = 0, None
         else:
-            self._cursor_row = min(self._cursor_row, len(self._order) - 1)
+            row = self._cursor_row
+            if lost is not None:
+                below = self._rows.insertion_point(lost)  # listed keys ranked before the lost one
+                row = count - below if self.sort_reverse else below
+            self._cursor_row = min(row, count - 1)
             self._set_cursor_key(self._key_at(self._cursor_row))
+            if lost is not None:  # a filter hid it: its neighbour may be far from where the view was
+                self._scroll_to_cursor()
 
     def _set_cursor_key(self, key: str) -> None:
         old, self._cursor_key = self._cursor_key, key
@@ -382,9 +346,9 @@ class ResourceTable(ScrollView, can_focus=True):
 
     def move_cursor(self, *, row: int | None = None, column: int | None = None, scroll: bool = True) -> None:
         """Put the cursor on a row (clamped); ``column`` is accepted for DataTable's signature and ignored."""
-        if row is None or not self._order:
+        if row is None or not self._rows.listed:
             return
-        self._cursor_row = max(0, min(row, len(self._order) - 1))
+        self._cursor_row = max(0, min(row, len(self._rows.listed) - 1))
         self._set_cursor_key(self._key_at(self._cursor_row))
         if scroll:
             self._scroll_to_cursor()
@@ -402,7 +366,7 @@ class ResourceTable(ScrollView, can_focus=True):
     def visible_keys(self) -> list[str]:
         """Keys of the rows on screen, top to bottom."""
         top = round(self.scroll_y)
-        return [self._key_at(r) for r in range(top, min(top + self._rows_height(), len(self._order)))]
+        return [self._key_at(r) for r in range(top, min(top + self._rows_height(), len(self._rows.listed)))]
 
     def _scroll_to_cursor(self) -> None:
         height = self._rows_height()
@@ -444,7 +408,7 @@ class ResourceTable(ScrollView, can_focus=True):
         self.move_cursor(row=0)
 
     def action_last_row(self) -> None:
-        self.move_cursor(row=len(self._order) - 1)
+        self.move_cursor(row=len(self._rows.listed) - 1)
 
     def action_select_cursor(self) -> None:
         if self._cursor_key is not None:
@@ -460,7 +424,7 @@ class ResourceTable(ScrollView, can_focus=True):
         if offset.y == 0:
             return -1
         row = round(self.scroll_y) + offset.y - 1
-        return row if row < len(self._order) else None
+        return row if row < len(self._rows.listed) else None
 
     def _column_at(self, x: int) -> Column | None:
         for column, width in zip(self.spec, self._widths, strict=True):
@@ -521,7 +485,7 @@ class ResourceTable(ScrollView, can_focus=True):
         elif not force:
             return
         total = sum(widths) + 2 * len(PADDING) * len(widths)
-        self.virtual_size = Size(total, len(self._order) + 1)
+        self.virtual_size = Size(total, len(self._rows.listed) + 1)
         self.refresh()
 
     def _cells_of(self, key: str) -> tuple[tuple[Text, ...], tuple[int, ...]]:
@@ -585,7 +549,7 @@ class ResourceTable(ScrollView, can_focus=True):
     def render_lines(self, crop: Region) -> list[Strip]:
         # Render the visible rows' cells first, so any column they widen is wide before a line is drawn.
         top = round(self.scroll_y)
-        for row in range(top, min(top + self.size.height, len(self._order))):
+        for row in range(top, min(top + self.size.height, len(self._rows.listed))):
             self._cells_of(self._key_at(row))
         base = self.rich_style  # it walks every ancestor: once per frame, not once per line
         if base != self._base_style:  # an ancestor's style changed (a theme, a class): cached rows are stale
@@ -603,7 +567,7 @@ class ResourceTable(ScrollView, can_focus=True):
             strip, fill = self._header
         else:
             row = scroll_y + y - 1
-            if row >= len(self._order):
+            if row >= len(self._rows.listed):
                 return Strip.blank(width, base)
             key = self._key_at(row)
             cached = self._strips.get(key)
@@ -649,28 +613,3 @@ class ResourceTable(ScrollView, can_focus=True):
             for text, seg_style, control in line.render(self.app.console)
         ]
         return Strip(segments, line.cell_len).apply_style(style)
-
-
-def _sort_key(cell: str | Text) -> tuple[int, float, str]:
-    """Numbers (sizes, counts, percentages) sort as numbers, the rest as text, marks ignored."""
-    text = (cell.plain if isinstance(cell, Text) else cell).removeprefix(MARK).casefold()
-    number = text.rstrip("%kmgtbi ").replace(",", "")
-    if not number or number[0] not in _NUMBER_START:  # a name: no float() attempt, an exception is dear
-        return (1, 0.0, text)
-    try:
-        value = float(number)
-    except ValueError:
-        return (1, 0.0, text)
-    return (0, value, text) if value == value else (1, 0.0, text)  # "-nan" is a name, not a number
-
-
-def _rank(cell: str | Text, key: str) -> Rank:
-    """``(_sort_key(cell), key)`` as one string of the same order: 100,000 strings sort about 4 times faster
-    than nested tuples. A number becomes 16 hex digits of its IEEE bits, flipped so that they order as the
-    numbers do; NUL separates the parts (sanitised text holds none)."""
-    kind, value, text = _sort_key(cell)
-    if kind:
-        return f"1\x00{text}\x00{key}"
-    (bits,) = struct.unpack(">Q", struct.pack(">d", value + 0.0))  # -0.0 equals 0.0, as in the tuple
-    bits = bits ^ 0xFFFF_FFFF_FFFF_FFFF if bits >> 63 else bits | 1 << 63
-    return f"0{bits:016x}\x00{text}\x00{key}"

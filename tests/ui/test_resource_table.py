@@ -212,6 +212,37 @@ async def test_cursor_stays_on_its_record_when_rows_arrive_above_it() -> None:
         assert app.highlighted[-1] == "k000005"
 
 
+async def test_a_filter_that_hides_the_cursor_row_puts_the_cursor_on_the_next_row_and_shows_it() -> None:
+    table = CountingTable()
+    app = TableApp(table)
+    listed = pods(1_000)
+    async with app.run_test(size=SIZE) as pilot:
+        table.apply_snapshot(listed)
+        table.select_key("k000500")
+        await pilot.pause()
+        table.apply_snapshot([p for p in listed if p.name.endswith("7")])  # 100 rows; k000500 hidden
+        await pilot.pause()
+        assert table.selected.key == "k000507" and app.highlighted[-1] == "k000507"
+        assert "k000507" in table.visible_keys()
+        row = table.visible_keys().index("k000507") + 1
+        assert screen_text(table)[row].split()[0] == "pod-000507"
+        assert background(table, row) != background(table, row % (SIZE[1] - 1) + 1)  # the cursor is drawn
+
+
+async def test_a_row_on_screen_is_redrawn_when_a_snapshot_changes_its_record() -> None:
+    table = CountingTable()
+    listed = pods(100)
+    async with TableApp(table).run_test(size=SIZE) as pilot:
+        table.apply_snapshot(listed)
+        await pilot.pause()
+        assert screen_text(table)[2].split()[1] == "1%"
+        table.renders.clear()
+        table.apply_snapshot([Pod(p.key, p.name, cpu=55) if p.key == "k000001" else p for p in listed])
+        await pilot.pause()
+        assert screen_text(table)[2].split()[1] == "55%"
+        assert table.renders == Counter(name=2, cpu=1, status=1)  # its sort cell, then its row: no other
+
+
 async def test_wide_columns_scroll_horizontally() -> None:
     table = CountingTable()
     async with TableApp(table).run_test(size=(30, 8)) as pilot:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
+from typing import Any
 
 from hypothesis import example, given
 from hypothesis import strategies as st
 from rich.text import Text
 
-from widgets.resource_table import MARK, MAX_AUTO_WIDTH, Column, ResourceTable, _cell, _rank, _sort_key
+from widgets.resource_table import MARK, MAX_AUTO_WIDTH, Column, ResourceTable, _cell
+from widgets.row_order import rank, sort_key
+from widgets.text_index import TextIndex
 
 
 @dataclass(frozen=True)
@@ -49,10 +52,10 @@ def pods(count: int) -> list[Pod]:
     return [Pod(f"k{n:06d}", f"pod-{n:06d}", cpu=n % 97) for n in range(count)]
 
 
-def test_sort_key_orders_numbers_as_numbers_and_ignores_the_mark() -> None:
+def testsort_key_orders_numbers_as_numbers_and_ignores_the_mark() -> None:
     cells = ["10%", "9%", "1.5 GiB", "100", "abc", MARK + "2"]
-    assert sorted(cells, key=_sort_key) == ["1.5 GiB", MARK + "2", "9%", "10%", "100", "abc"]
-    assert _sort_key(Text("12 MB")) == _sort_key("12 MB")
+    assert sorted(cells, key=sort_key) == ["1.5 GiB", MARK + "2", "9%", "10%", "100", "abc"]
+    assert sort_key(Text("12 MB")) == sort_key("12 MB")
 
 
 cell_texts = st.one_of(
@@ -64,10 +67,10 @@ cell_texts = st.one_of(
 
 @given(st.lists(st.tuples(cell_texts, st.text(alphabet="xyz", max_size=3)), max_size=30))
 @example([("+0", ""), ("-0", "")])  # equal numbers: the text decides, whatever the sign bit of zero
-def test_rank_strings_order_exactly_as_sort_key_then_record_key(rows: list[tuple[str, str]]) -> None:
-    by_tuple = sorted(rows, key=lambda r: (_sort_key(r[0]), r[1]))
-    by_rank = sorted(rows, key=lambda r: _rank(*r))
-    assert [(_sort_key(c), k) for c, k in by_rank] == [(_sort_key(c), k) for c, k in by_tuple]
+def test_rank_strings_order_exactly_assort_key_then_record_key(rows: list[tuple[str, str]]) -> None:
+    by_tuple = sorted(rows, key=lambda r: (sort_key(r[0]), r[1]))
+    by_rank = sorted(rows, key=lambda r: rank(*r))
+    assert [(sort_key(c), k) for c, k in by_rank] == [(sort_key(c), k) for c, k in by_tuple]
 
 
 def test_cells_are_never_parsed_as_markup_and_stay_on_one_line() -> None:
@@ -227,4 +230,179 @@ def test_a_record_that_changed_while_filtered_out_comes_back_in_its_new_place() 
     assert rows(table) == ["b", "c", "a"]
     table.apply_snapshot([b])
     table.discard("c")  # deleted while filtered out: forgotten, not shelved
-    assert "c" not in table._shelf and "c" not in table._rank
+    assert "c" not in table._rows.seen and "c" not in table._rows.rank
+
+
+def test_a_rendered_row_is_rendered_again_when_a_snapshot_changes_its_record() -> None:
+    renders: Counter[str] = Counter()
+    table = make_table(renders)
+    table.apply_snapshot([Pod("a", "a", status="Running"), Pod("b", "b")])
+    assert table.get_cell("a", "status").plain == "Running"
+    renders.clear()
+    table.apply_snapshot([Pod("a", "a", status="Failed"), table.records["b"]])
+    assert table.get_cell("a", "status").plain == "Failed"
+    assert table.get_cell("a", "status").style == "red"
+    assert renders["status"] == 1  # a's row again; b's cells were never rendered
+
+
+def test_rows_a_filter_hid_come_back_with_their_cells_unless_their_record_changed() -> None:
+    renders: Counter[str] = Counter()
+    table = make_table(renders)
+    a, b, c = Pod("a", "a", status="Running"), Pod("b", "b"), Pod("c", "c")
+    table.apply_snapshot([a, b, c])
+    for key in "abc":
+        table.get_row(key)  # drawn once
+    renders.clear()
+    table.apply_snapshot([b])  # a filter keystroke
+    table.apply_snapshot([a, b, replace(c, status="Failed")])  # cleared: a unchanged, c changed meanwhile
+    assert renders == Counter(name=1)  # c's sort cell
+    assert table.get_cell("a", "status").plain == "Running"
+    assert table.get_cell("c", "status").plain == "Failed"
+    assert renders == Counter(name=2, cpu=1, status=1)  # and c's row, drawn afresh; a's cells were kept
+
+
+def test_the_same_list_again_changes_nothing_but_a_list_after_an_upsert_applies() -> None:
+    table = make_table()
+    listed = pods(100)
+    table.apply_snapshot(listed)
+    table.apply_snapshot(list(listed))  # a filter keystroke that hid nothing
+    assert table.row_count == 100
+    table.upsert(replace(listed[0], name="zzz"))  # a delta, then the same list: the list is the truth
+    table.apply_snapshot(listed)
+    assert table.records[listed[0].key] is listed[0]
+    assert rows(table)[0] == listed[0].key
+    listed.pop()  # the same list object, changed since: compared by content, not by the object
+    table.apply_snapshot(listed)
+    assert table.row_count == 99
+
+
+def test_a_filter_that_hides_the_cursor_row_puts_the_cursor_on_the_next_row_in_sort_order() -> None:
+    table = make_table()
+    listed = pods(1_000)
+    table.apply_snapshot(listed)
+    table.select_key("k000500")
+    table.apply_snapshot([p for p in listed if p.name.endswith("7")])  # k000500 hidden
+    assert table.selected.key == "k000507"
+    assert table.cursor_row == 50
+    table.apply_snapshot([p for p in listed if p.name.endswith("3") and p.key < "k000507"])  # none after it
+    assert table.selected.key == "k000503" and table.cursor_row == table.row_count - 1  # the last row
+    table.apply_snapshot(listed)
+    table.sort_by("name")  # reversed: the next row down ranks just below
+    table.select_key("k000500")
+    table.apply_snapshot([p for p in listed if p.name.endswith("7")])
+    assert table.selected.key == "k000497"
+    assert table.cursor_row == table.get_row_index("k000497")
+
+
+def test_a_marked_row_a_filter_hides_comes_back_unmarked() -> None:
+    table = make_table()
+    a, b = Pod("a", "a"), Pod("b", "b")
+    table.apply_snapshot([a, b])
+    table.toggle_mark("a")
+    assert table.get_row("a")[0].plain == MARK + "a"
+    table.apply_snapshot([b])
+    table.apply_snapshot([a, b])
+    assert table.marked == set()
+    assert table.get_row("a")[0].plain == "a"
+
+
+def test_a_record_deleted_while_hidden_comes_back_as_new() -> None:
+    table = make_table(sort_column="cpu")
+    a, b = Pod("a", "a", 1), Pod("b", "b", 2)
+    table.apply_snapshot([a, b])
+    table.apply_snapshot([b])
+    table.discard("a")
+    table.upsert(Pod("a", "a", 3))
+    assert rows(table) == ["b", "a"]
+    table.apply_snapshot([b])
+    table.upsert(Pod("a", "a", 0))  # hidden, then upserted: its old rank goes
+    assert rows(table) == ["a", "b"]
+
+
+KEYS = 80  # more than row_order.BULK: snapshots take both the per-key and the whole-list paths
+versions = st.tuples(st.integers(0, KEYS - 1), st.integers(0, 3))  # (record, version)
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("snapshot"), st.lists(versions, max_size=KEYS)),
+        st.tuples(st.just("snapshot"), st.sets(st.integers(0, KEYS - 1)).map(lambda keys: [(n, 0) for n in keys])),
+        st.tuples(st.just("upsert"), versions),
+        st.tuples(st.just("discard"), st.integers(0, KEYS - 1)),
+        st.tuples(st.just("sort"), st.sampled_from(["name", "cpu"])),
+    ),
+    max_size=20,
+)
+POOL = {
+    (n, v): Pod(f"k{n:02d}", f"p{(n * 7 + v) % 5}", cpu=(n + v * 5) % 9) for n in range(KEYS) for v in range(4)
+}
+
+
+@given(operations)
+@example([("snapshot", [(n, 0) for n in range(KEYS)]), ("snapshot", [(n, 1) for n in range(KEYS)])])  # many move
+@example(
+    [
+        ("snapshot", [(n, 0) for n in range(KEYS)]),
+        ("snapshot", [(1, 0)]),
+        ("snapshot", [(n, 1) for n in range(KEYS)]),
+    ]
+)
+def test_rows_always_equal_the_records_in_sort_order_whatever_the_changes(ops: list[tuple[str, Any]]) -> None:
+    """The table against a plain model: a dict of records, sorted on demand (hidden records, shelved ranks and
+    cells, the identity shortcut and the whole-list paths must never show in the rows)."""
+    table, model = make_table(), {}
+    for op, arg in ops:
+        if op == "snapshot":
+            listed = [POOL[version] for version in arg]
+            table.apply_snapshot(listed)
+            model = {p.key: p for p in listed}
+        elif op == "upsert":
+            table.upsert(POOL[arg])
+            model[POOL[arg].key] = POOL[arg]
+        elif op == "discard":
+            table.discard(f"k{arg:02d}")
+            model.pop(f"k{arg:02d}", None)
+        else:
+            table.sort_by(arg)
+        render = table._columns[table.sort_column].render
+        expected = sorted(model, key=lambda k: (sort_key(render(model[k])), k), reverse=table.sort_reverse)
+        assert rows(table) == expected
+        assert table.records == model and all(table.records[k] is p for k, p in model.items())
+        assert [table.get_row_index(k) for k in expected] == list(range(len(expected)))
+        assert [table.get_row(k)[0].plain for k in expected] == [model[k].name for k in expected]
+
+
+def text_index() -> TextIndex:
+    return TextIndex([lambda p: p.name, lambda p: Text(p.status)])
+
+
+def test_text_index_finds_text_in_any_cell_casefolded_never_across_two_cells() -> None:
+    index = text_index()
+    records = {p.key: p for p in [Pod("a", "Web-1", status="Running"), Pod("b", "db", status="CrashLoop")]}
+    assert index.matching(records, "WEB") == [records["a"]]
+    assert index.matching(records, "crash") == [records["b"]]
+    assert index.matching(records, "1running") == []  # "web-1" then "running": two cells
+    assert index.text(records["a"]) == "web-1\x00running"
+
+
+def test_text_index_makes_a_text_again_only_for_a_new_version_of_a_record() -> None:
+    calls: Counter[str] = Counter()
+
+    def name(pod: Pod) -> str:
+        calls[pod.key] += 1
+        return pod.name
+
+    index = TextIndex([name])
+    records = {p.key: p for p in pods(1_000)}
+    assert len(index.matching(records, "pod-00012")) == 10
+    records["k000002"] = replace(records["k000002"], name="renamed")
+    assert index.matching(records, "renamed") == [records["k000002"]]
+    assert calls["k000001"] == 1 and calls["k000002"] == 2
+
+
+def test_text_index_forgets_deleted_records() -> None:
+    index = text_index()
+    records = {p.key: p for p in pods(5_000)}
+    index.matching(records, "x")
+    assert index.pop("k000000") == "pod-000000\x00running"
+    few = {k: records[k] for k in list(records)[:10]}
+    assert len(index.matching(few, "pod")) == 10
+    assert len(index._texts) == 10  # the index shrank to the records it was given

@@ -48,11 +48,16 @@ def seed_docker() -> None:
         options = dict(options)
         once = options.pop("start_only_once", False)
         try:
-            client.containers.get(name)
-            print(f"    container {name} exists")
-            continue
+            existing = client.containers.get(name)
         except docker.errors.NotFound:
-            pass
+            existing = None
+        if existing is not None:
+            if not once and existing.status != "running":  # stopped by a sandbox restart: back to the known state
+                existing.start()
+                print(f"    container {name} started again")
+            else:
+                print(f"    container {name} exists")
+            continue
         container = client.containers.create(IMAGE, name=name, labels={"portside.demo": "1"}, **options)
         container.start()
         print(f"    container {name} {'ran once' if once else 'started'}")

@@ -30,6 +30,10 @@ class TextIndex:
         self._listed_texts: list[str] = []  # ...and their texts, in the same order
         self._found: tuple[str, list[Any], list[str]] | None = None  # the last needle, its records and texts
 
+    def __len__(self) -> int:
+        """Records with a text made (current or not yet pruned)."""
+        return len(self._texts)
+
     def text(self, record: Any) -> str:
         key = record.key
         if self._versions.get(key) is not record:

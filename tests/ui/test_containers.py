@@ -12,6 +12,7 @@ from tests.ui.test_app_live import app_for, filter_by, table, until
 from tui.adapters.docker_engine import DockerEngine
 from tui.adapters.errors import NotFound
 from tui.audit import AuditLog
+from tui.views.containers import ContainersView
 from tui.views.log_screen import LogScreen
 from widgets.detail_screen import DetailScreen
 from widgets.dialogs import ConfirmDialog
@@ -115,6 +116,21 @@ async def test_filter_and_running_toggle_narrow_the_list(
         await until(pilot, lambda: {running, stopped} <= set(rows.records), what="the filter cleared")
         await pilot.press("a")
         await until(pilot, lambda: stopped not in rows.records and running in rows.records, what="running only")
+
+
+async def test_opening_the_filter_makes_the_search_texts_before_the_first_key(
+    container_factory: Callable[..., str], test_namespace: str, audit: AuditLog
+) -> None:
+    made = container_factory()
+    app = app_for(test_namespace, audit)
+    async with app.run_test(size=(120, 40)) as pilot:
+        rows = table(app, "containers")
+        await until(pilot, lambda: made in rows.records, what="the container's row")
+        view = app.query_one(ContainersView)
+        assert len(view.search_index) == 0  # nothing is indexed until someone filters
+        await pilot.press("slash")
+        await until(pilot, lambda: len(view.search_index) >= len(view.records), what="every record indexed")
+        assert view.filter_text == ""  # before any key was typed
 
 
 async def test_inspect_masks_secret_env_values(

@@ -107,6 +107,8 @@ async def test_stop_through_the_app_asks_then_really_stops(
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="the dialog again")
         await pilot.press("y")
         await until(pilot, lambda: rows.records[cid].state == "exited", 30, "the row to show exited")
+        # The engine's event can reach the row before its reply reaches the gateway: wait for the record too.
+        await until(pilot, lambda: len(audit.read()) == 2, what="the stop's audit record")
     assert docker_engine.get_container(cid).state == "exited"  # type: ignore[union-attr]
     results = [(r["action"], r["confirmation"], r["result"]) for r in audit.read()]
     assert results == [("container.stop", "declined", "declined"), ("container.stop", "yes_no", "ok")]
@@ -157,6 +159,7 @@ async def test_pod_delete_goes_through_the_gateway(
             60,
             "the pod to terminate",
         )
+        await until(pilot, lambda: audit.read(), what="the delete's audit record")
     assert audit.read()[-1]["result"] == "ok"
 
 

@@ -146,6 +146,7 @@ async def test_build_streams_its_output_and_the_layers_view_lists_the_new_image_
         assert app.screen.cli == f"docker rmi {tag}"  # type: ignore[attr-defined]
         await pilot.press("y")
         await until(pilot, lambda: row.key not in images(app).records, 30, "the row to go")
+        await until(pilot, lambda: len(audit.read()) == 2, what="the removal's audit record")
     assert all(tag not in i.tags for i in docker_engine.list_images())
     assert [(r["action"], r["result"]) for r in audit.read()] == [("image.build", "ok"), ("image.remove", "ok")]
 

@@ -146,6 +146,7 @@ async def test_volume_remove_needs_the_typed_name_then_removes_it_from_the_engin
         assert app.screen is dialog
         await pilot.press("backspace", *name, "enter")
         await until(pilot, lambda: name not in rows(app).records, what="the row to go")
+        await until(pilot, lambda: audit.read(), what="the removal's audit record")
     with pytest.raises(NotFound):
         docker_engine.inspect_volume(name)
     assert outcomes(audit) == [("volume.remove", "typed", "ok")]
@@ -226,6 +227,7 @@ async def test_network_create_then_remove_through_the_app_with_the_yes_no_dialog
         await confirm_dialog(pilot, app)
         await pilot.press("y")
         await until(pilot, lambda: nid not in rows(app).records, what="the row to go")
+        await until(pilot, lambda: len(audit.read()) == 3, what="the removal's audit record")
     with pytest.raises(NotFound):
         docker_engine.inspect_network(nid)
     assert outcomes(audit) == [

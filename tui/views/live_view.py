@@ -81,12 +81,7 @@ class LiveView(Vertical):
         """Whether a record is listed: the filter, and the view's own toggles (subclasses extend)."""
         if not self.filter_text:
             return True
-        return self.filter_text.casefold() in self._haystack(record)
-
-    def _haystack(self, record: Any) -> str:
-        """The record's cells as one casefolded string, made once per version of the record: a filter key press
-        then costs a substring test per row, not a render of every cell."""
-        return self.search_index.text(record)
+        return self.filter_text.casefold() in self.search_index.text(record)
 
     def refilter(self) -> None:
         if type(self).shows is not LiveView.shows:  # the view's own toggles too: a call per record
@@ -117,7 +112,7 @@ class LiveView(Vertical):
         records = list(self.records.values())
         for start in range(0, len(records), INDEX_SLICE):
             for record in records[start : start + INDEX_SLICE]:
-                self._haystack(record)
+                self.search_index.text(record)
             await asyncio.sleep(0)
 
     @on(Input.Changed, ".view-filter")

@@ -353,7 +353,7 @@ async def log_throughput(rate: int, seconds: float) -> None:
     me = psutil.Process()
     async with followed_log(rate) as (pilot, log_view):
         lags: list[float] = []
-        first_total, cpu_before = log_view.buffer.total, me.cpu_times()
+        first_total, first_skipped, cpu_before = log_view.buffer.total, log_view.skipped, me.cpu_times()
         started = time.perf_counter()
         seen = first_total
         while time.perf_counter() - started < seconds:
@@ -369,6 +369,7 @@ async def log_throughput(rate: int, seconds: float) -> None:
         elapsed = time.perf_counter() - started
         cpu_after = me.cpu_times()
         delivered = (log_view.buffer.total - first_total) / elapsed
+        skipped = (log_view.skipped - first_skipped) / elapsed
         cpu = 100 * ((cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)) / elapsed
         rss = me.memory_info().rss / 2**20
     target = 20000 * 0.9 if rate >= 20000 else rate * 0.9  # seq + sleep 1 prints a little under the rate
@@ -383,6 +384,7 @@ async def log_throughput(rate: int, seconds: float) -> None:
         window_s=seconds,
         cpu_ms_per_1k_lines=cpu / 100 / delivered * 1e6 if delivered else None,
     )
+    emit(8, "logs: lines/s skipped (counted and marked in the log)", skipped, "lines/s", n=rate, window_s=seconds)
     emit(8, "logs: lag, median", median(lags), "s", n=rate, target=1.0, samples=len(lags))
     emit(8, "logs: lag, max", max(lags) if lags else None, "s", n=rate, target=1.0, samples=len(lags))
     emit(8, "logs: CPU of the bench process (app + harness)", cpu, "% of one core", n=rate)

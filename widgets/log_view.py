@@ -111,6 +111,7 @@ class LogView(Vertical):
         self._filter_error = ""
         self._filter_open = False
         self.note = ""  # shown in the status line (the owner's time window, say)
+        self.skipped = 0  # lines the source passed over because they came faster than they could be shown
 
     def make_lines(
         self, buffer: LogBuffer, show_source: bool, show_timestamps: bool, colours: Mapping[str, int]
@@ -147,7 +148,14 @@ class LogView(Vertical):
         """Forget every line (queued ones too) and the counters; filter and display settings stay."""
         self._pending.clear()
         self._lines.reset()
+        self.skipped = 0
         self._show_status()
+
+    def count_skipped(self, lines: int) -> None:
+        """The source passed over ``lines`` more lines (a flood the view could not keep up with)."""
+        if lines:
+            self.skipped += lines
+            self._show_status()
 
     @property
     def line_count(self) -> int:
@@ -315,6 +323,8 @@ class LogView(Vertical):
         parts = [f"{self.shown_count:,} of {len(self._buffer):,} lines"]
         if self.dropped:
             parts.append(f"{self.dropped:,} dropped (keeping the last {self._buffer.max_lines:,})")
+        if self.skipped:
+            parts.append(f"{self.skipped:,} skipped (came faster than shown)")
         if lines.following:
             parts.append("following")
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -74,3 +75,27 @@ def test_merged_windows_label_each_part_and_end_when_every_part_ends(
     with merged:
         lines = [line for batch in merged for line in batch]  # not followed: ends when both parts end
     assert sorted((line.source, line.text) for line in lines) == [("a", "a two"), ("b", "b two")]
+
+
+def test_a_flood_the_consumer_cannot_keep_up_with_is_skipped_counted_and_marked_and_ends_on_its_last_line(
+    docker_engine: DockerEngine, container_factory: Callable[..., str]
+) -> None:
+    # 300,000 lines in well under a second; the consumer takes the first batch, then stalls for 3 s like a
+    # view that cannot keep up. What it missed is skipped (counted exactly, marked), the lag does not
+    # carry over, and the last line is still shown.
+    cid = numbered(container_factory, "sleep 2; seq 1 300000; echo END; exec sleep 3600")
+    lines: list[LogLine] = []
+    with docker_engine.container_logs(cid, tail=0) as stream:
+        for batch in stream:
+            if not lines:
+                time.sleep(3)
+            lines += batch
+            if lines[-1].text == "END":
+                break
+        skipped = stream.skipped
+    markers = [line for line in lines if line.text.startswith("[portside: ")]
+    numbers = [int(line.text) for line in lines if line not in markers and line.text != "END"]
+    assert skipped > 0 and markers, "the stalled consumer skipped nothing"
+    assert sum(int(m.text.split()[1].replace(",", "")) for m in markers) == skipped
+    assert len(numbers) + skipped == 300_000  # every line shown or counted, none twice
+    assert numbers == sorted(numbers) and numbers[-1] == 300_000 and lines[-1].text == "END"

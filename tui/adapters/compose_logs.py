@@ -56,6 +56,10 @@ class MergedLogStream(LogStream):
     def closed(self) -> bool:
         return self._stop.is_set()
 
+    @property
+    def skipped(self) -> int:
+        return sum(part.skipped for part in self.parts.values())
+
     def close(self) -> None:
         if self._stop.is_set():
             return

@@ -1,15 +1,14 @@
 """Docker adapter, Container logs as a closable stream of sanitised lines.
 
 The request is made with docker-py's APIClient, but the body is read here, in whatever pieces arrive
-(``read1``): docker-py reads a TTY container's log one byte per call and a multiplexed one in two reads per
-frame, which is slow for 100,000 lines. Non-TTY logs are multiplexed frames (8-byte header: stream, size);
+(``read1``), its HTTP chunks undone by ``http_chunked``: docker-py reads a TTY container's log one byte per
+call and a multiplexed one in two reads per frame, which is slow for 100,000 lines. Non-TTY logs are multiplexed frames (8-byte header: stream, size);
 each frame is one log message, and with ``timestamps`` each message starts with an RFC 3339 time.
 """
 
 from __future__ import annotations
 
 import contextlib
-import select
 import struct
 from datetime import datetime
 from typing import Any
@@ -21,7 +20,8 @@ from docker.types.daemon import CancellableStream
 
 from tui.adapters.docker_errors import translated_errors
 from tui.adapters.errors import BackendError, Unavailable
-from tui.adapters.log_lines import LogLine, LogStream, RawLogParser
+from tui.adapters.http_chunked import chunked_body
+from tui.adapters.log_lines import STAMP_BYTES, LogLine, LogStream, RawLogParser, split_timestamp
 from tui.adapters.sanitize import clean_line
 
 READ_SIZE = 64 * 1024
@@ -37,6 +37,7 @@ class MultiplexedLogParser:
     """
 
     def __init__(self, source: str, *, timestamps: bool) -> None:
+        self.source = source
         self.timestamps = timestamps
         self._streams = {
             1: RawLogParser(source, timestamps=timestamps),
@@ -68,6 +69,30 @@ class MultiplexedLogParser:
             lines.extend(self._streams[current].feed(b"".join(parts)))
         self._pending = data[offset:]
         return lines
+
+    def skip(self, chunk: bytes) -> tuple[int, datetime | None]:
+        data = self._pending + chunk if self._pending else chunk
+        skipped, last_start = 0, -1  # last_start: where the last message that began a line starts
+        offset, end = 0, len(data)
+        while end - offset >= HEADER:
+            kind, size = _FRAME_HEADER.unpack_from(data, offset)
+            if end - offset - HEADER < size:
+                break
+            start, offset = offset + HEADER, offset + HEADER + size
+            stream = 2 if kind == 2 else 1
+            parser = self._streams[stream]
+            if self._at_line_start[stream] and parser.at_line_start and data.endswith(b"\n", start, offset):
+                skipped += data.count(b"\n", start, offset)  # whole lines: nothing to carry over
+                last_start = start
+            elif size:
+                skipped += parser.skip(data[start:offset])[0]
+            if size:
+                self._at_line_start[stream] = data.endswith(b"\n", start, offset)
+        self._pending = data[offset:]
+        stamp = None
+        if self.timestamps and last_start >= 0:
+            stamp, _ = split_timestamp(data[last_start : last_start + STAMP_BYTES].decode("ascii", "replace"))
+        return skipped, stamp
 
     def _continued(self, stream: int, payload: bytes) -> bytes:
         """A payload without the repeated timestamp when it continues a long message."""
@@ -142,17 +167,11 @@ class LogsMixin:
             else MultiplexedLogParser(source, timestamps=timestamps)
         )
         canceller = CancellableStream(iter(()), response)
+        body = chunked_body(response.raw._fp) or response.raw  # each log message is one HTTP chunk
 
         def read() -> bytes:
-            # One call returns one HTTP chunk (one log message): go on while more has already arrived, so a
-            # burst is parsed and handed over in a few large pieces rather than 100,000 small ones.
-            chunk = response.raw.read1(READ_SIZE)
-            pieces, size = [chunk], len(chunk)
-            while chunk and size < READ_SIZE and select.select([raw_socket], [], [], 0)[0]:
-                chunk = response.raw.read1(READ_SIZE - size)
-                pieces.append(chunk)
-                size += len(chunk)
-            return b"".join(pieces)
+            # One system call a piece: under load, each one waits for the GIL (LogStream batches the pieces).
+            return bytes(body.read1(READ_SIZE))
 
         def cancel() -> None:
             with contextlib.suppress(OSError, docker.errors.DockerException):

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from tui.adapters.errors import BackendError, InvalidInput, Unavailable
+from tui.adapters.http_chunked import chunked_body
 from tui.adapters.kube_cluster import KubeCluster
 from tui.adapters.log_lines import LogStream, RawLogParser
 from tui.adapters.models import ExecResult
@@ -48,8 +49,10 @@ def pod_logs(
     # A quiet container is not a fault: no read timeout on a followed log; close() shuts the socket down.
     response = cluster.request("GET", path, query, stream=True, timeout=(5, None))
 
+    body = chunked_body(response._fp) or response
+
     def read() -> bytes:
-        return bytes(response.read1(LOG_READ))
+        return bytes(body.read1(LOG_READ))
 
     def cancel() -> None:
         with contextlib.suppress(Exception):

@@ -5,7 +5,8 @@ stores it as it is: the adapters never import widgets and widgets never import t
 
 ``LogStream`` reads a byte stream in its own reader thread and hands the consumer (a thread worker) lists of
 lines: whatever arrived, gathered for up to ~50 ms or 1,000 lines, so a chatty container costs the event loop a
-few messages a second, not one per line. ``close()`` may be called from any thread: it stops the reader by
+few messages a second, not one per line. Live output that comes faster than the consumer takes it is skipped,
+oldest first, counted, and marked in the log. ``close()`` may be called from any thread: it stops the reader by
 shutting the connection down, and wakes the consumer.
 """
 
@@ -13,10 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import queue
 import stat
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,7 +29,10 @@ from tui.adapters.sanitize import LineDecoder
 BATCH_LINES = 1_000
 BATCH_SECONDS = 0.05
 LONG_LINE_BYTES = 64 * 1024
-QUEUED_CHUNKS = 256  # the reader waits when the consumer is this far behind: memory stays bounded
+QUEUED_BYTES = 4 * 2**20  # read and not yet taken by the consumer: the reader waits there
+MAX_LAG = timedelta(seconds=1)  # live output older than this, with more behind it, is skipped
+NEXT_PIECE_WAIT = timedelta(milliseconds=20)  # while behind: a piece with none after it by then is shown
+STAMP_BYTES = 40  # an RFC 3339 time with nanoseconds and a zone fits
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +133,15 @@ def split_timestamp(line: str) -> tuple[datetime | None, str]:
 class ChunkParser(Protocol):
     """Turns the bytes of a log stream, in the pieces they arrive in, into lines."""
 
+    source: str
+    timestamps: bool
+
     def feed(self, chunk: bytes) -> list[LogLine]: ...
+
+    def skip(self, chunk: bytes) -> tuple[int, datetime | None]:
+        """Pass over ``chunk`` as ``feed`` would without making lines: how many lines ended in it, and the
+        time of the last one (None when unknown)."""
+        ...
 
     def flush(self) -> list[LogLine]: ...
 
@@ -147,6 +159,10 @@ class RawLogParser:
         self._decoder = LineDecoder()
         self._partial = 0  # bytes of the current, unfinished line
 
+    @property
+    def at_line_start(self) -> bool:
+        return not self._partial
+
     def feed(self, chunk: bytes) -> list[LogLine]:
         end = chunk.rfind(b"\n")
         self._partial = self._partial + len(chunk) if end < 0 else len(chunk) - end - 1
@@ -155,6 +171,22 @@ class RawLogParser:
             texts += self._decoder.flush()
             self._partial = 0
         return self._lines(texts)
+
+    def skip(self, chunk: bytes) -> tuple[int, datetime | None]:
+        end = chunk.rfind(b"\n")
+        if end < 0:  # the unfinished line goes on: its start is skipped with it
+            self._partial += len(chunk)
+            self._decoder = LineDecoder()
+            return 0, None
+        last = chunk.rfind(b"\n", 0, end) + 1
+        stamp = None
+        if self.timestamps and (last or not self._partial):
+            stamp, _ = split_timestamp(chunk[last : last + STAMP_BYTES].decode("ascii", "replace"))
+        if self._partial or end < len(chunk) - 1:
+            self._decoder = LineDecoder()
+            self._decoder.feed(chunk[end + 1 :])  # the start of the next line, kept
+        self._partial = len(chunk) - end - 1
+        return chunk.count(b"\n"), stamp
 
     def flush(self) -> list[LogLine]:
         return self._lines(self._decoder.flush())
@@ -172,6 +204,13 @@ class LogStream:
     ``read`` returns the next piece of the byte stream (``b""`` at its end) and may block; ``cancel`` must make
     a blocked ``read`` return or raise, from another thread (a socket shutdown). ``translate`` turns what
     ``read`` raises into a BackendError.
+
+    A reader thread only reads; the consumer parses the pieces as it takes them. Once the stream is live (its
+    lines are not older than the stream: history is always delivered whole) and the newest line seen is more
+    than ``MAX_LAG`` old, the consumer passes over the pieces that have more behind them (read already, or
+    within ``NEXT_PIECE_WAIT``) without parsing them,
+    counts their lines (``skipped``) and puts one line in the log where they were. The newest piece is always
+    parsed, so the end of a burst is shown, and the lag cannot grow however fast the source writes.
     """
 
     def __init__(
@@ -186,7 +225,14 @@ class LogStream:
         self._cancel = cancel
         self._parser = parser
         self._translate = translate or (lambda error: Unavailable(f"log stream: {error}"))
-        self._queue: queue.Queue[list[LogLine] | BackendError | None] = queue.Queue(QUEUED_CHUNKS)
+        self._pieces: deque[bytes | BackendError | None] = deque()  # None: the end
+        self._queued_bytes = 0
+        self._changed = threading.Condition()
+        self._live = not parser.timestamps  # without times, history cannot be told from live output
+        self._opened = datetime.now(UTC) - MAX_LAG
+        self._behind = False  # the newest line seen is more than MAX_LAG old
+        self._skipping = 0  # lines passed over since the last line delivered
+        self._skipped = 0  # lines passed over in all
         self._closed = threading.Event()
         self._ended = False
         self._error: BackendError | None = None
@@ -197,11 +243,18 @@ class LogStream:
     def closed(self) -> bool:
         return self._closed.is_set()
 
+    @property
+    def skipped(self) -> int:
+        """Lines of live output passed over because they came faster than they were taken (see the class)."""
+        return self._skipped
+
     def close(self) -> None:
         """Stop reading; safe from any thread, and more than once."""
         if self._closed.is_set():
             return
         self._closed.set()
+        with self._changed:
+            self._changed.notify_all()
         with contextlib.suppress(Exception):
             self._cancel()
 
@@ -227,38 +280,78 @@ class LogStream:
         if self._error is not None:
             error, self._error = self._error, None
             raise error
-        item = self._get(None)
-        if not isinstance(item, list):
-            self._finish(item)
+        batch: list[LogLine] = []
+        deadline: float | None = None  # none until the first line: wait for it as long as it takes
+        while len(batch) < BATCH_LINES:
+            item = self._take(deadline)
+            if item is _TIMEOUT:
+                break
+            if not isinstance(item, bytes):
+                self._finish(item)
+                batch += self._parser.flush()
+                break
+            batch += self._parse(item)
+            if batch and deadline is None:
+                deadline = time.monotonic() + BATCH_SECONDS
+        if not batch:
             if self._error is not None:
                 error, self._error = self._error, None
                 raise error
             raise StopIteration
-        batch = item
-        deadline = time.monotonic() + BATCH_SECONDS
-        while len(batch) < BATCH_LINES:
-            item = self._get(deadline)
-            if item is _TIMEOUT:
-                break
-            if not isinstance(item, list):
-                self._finish(item)
-                break
-            batch.extend(item)
         return batch
 
     # ---- consumer side
 
-    def _get(self, deadline: float | None) -> list[LogLine] | BackendError | object | None:
-        """The next item; None when ended or closed; _TIMEOUT when ``deadline`` passes first."""
-        while not self._ended and not self._closed.is_set():
-            wait = 0.1 if deadline is None else min(0.1, deadline - time.monotonic())
-            if wait <= 0:
-                return _TIMEOUT
-            try:
-                return self._queue.get(timeout=wait)
-            except queue.Empty:
-                continue
-        return None
+    def _take(self, deadline: float | None) -> bytes | BackendError | object | None:
+        """The next piece; None when ended or closed; _TIMEOUT when ``deadline`` passes first."""
+        with self._changed:
+            while not self._ended and not self._closed.is_set():
+                if self._pieces:
+                    item = self._pieces.popleft()
+                    if isinstance(item, bytes):
+                        self._queued_bytes -= len(item)
+                    self._changed.notify_all()
+                    return item
+                wait = 0.1 if deadline is None else min(0.1, deadline - time.monotonic())
+                if wait <= 0:
+                    return _TIMEOUT
+                self._changed.wait(wait)
+            return None
+
+    def _parse(self, piece: bytes) -> list[LogLine]:
+        if self._live and self._behind and self._more_behind():
+            skipped, newest = self._parser.skip(piece)
+            self._skipping += skipped
+            self._skipped += skipped
+            if newest is not None:
+                self._behind = self._late(newest)
+            return []
+        lines = self._parser.feed(piece)
+        if not lines:
+            return lines
+        if self._skipping:
+            lines.insert(0, skipped_line(self._parser.source, self._skipping, lines[0].timestamp))
+            self._skipping = 0
+        newest = lines[-1].timestamp
+        if newest is not None:
+            self._behind = self._late(newest)
+            self._live = self._live or not self._late(newest, self._opened)
+        return lines
+
+    def _more_behind(self) -> bool:
+        """Another piece has been read, or is within NEXT_PIECE_WAIT (waiting lets the reader have the GIL)."""
+        with self._changed:
+            return self._changed.wait_for(self._next_is_data, NEXT_PIECE_WAIT.total_seconds())
+
+    def _next_is_data(self) -> bool:
+        return bool(self._pieces) and isinstance(self._pieces[0], bytes) and not self._closed.is_set()
+
+    @staticmethod
+    def _late(stamp: datetime, than: datetime | None = None) -> bool:
+        try:
+            return stamp < (than or datetime.now(UTC) - MAX_LAG)
+        except TypeError:  # a time without a zone cannot be placed
+            return False
 
     def _finish(self, item: object) -> None:
         self._ended = True
@@ -276,13 +369,10 @@ class LogStream:
     def _pump(self) -> None:
         try:
             while not self._closed.is_set():
-                chunk = self._read()
-                if not chunk:
-                    self._put(self._parser.flush())
+                piece = self._read()
+                if not piece:
                     break
-                lines = self._parser.feed(chunk)
-                if lines:
-                    self._put(lines)
+                self._put(piece)
         except Exception as error:  # the reader thread must never die silently: hand the error over
             if not self._closed.is_set():
                 self._put(error if isinstance(error, BackendError) else self._translate(error))
@@ -291,15 +381,21 @@ class LogStream:
             with contextlib.suppress(Exception):
                 self._cancel()  # release the connection
 
-    def _put(self, item: list[LogLine] | BackendError | None) -> None:
-        if item == []:
-            return
-        while not self._closed.is_set():
-            try:
-                self._queue.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
+    def _put(self, item: bytes | BackendError | None) -> None:
+        with self._changed:
+            if isinstance(item, bytes):
+                while self._queued_bytes >= QUEUED_BYTES and not self._closed.is_set():
+                    self._changed.wait(0.1)  # the consumer is this far behind: memory stays bounded
+                self._queued_bytes += len(item)
+            self._pieces.append(item)
+            self._changed.notify_all()
+
+
+def skipped_line(source: str, count: int, timestamp: datetime | None) -> LogLine:
+    """The line that stands where ``count`` lines were passed over (timed as the line after them)."""
+    return LogLine(
+        source, f"[portside: {count:,} lines skipped, they came faster than they can be shown]", timestamp
+    )
 
 
 _TIMEOUT = object()

@@ -51,12 +51,17 @@ class LogScreen(Screen[None]):
 
     class Lines(Message):
         def __init__(
-            self, lines: list[LogLine], generation: int = 0, room: threading.Semaphore | None = None
+            self,
+            lines: list[LogLine],
+            generation: int = 0,
+            room: threading.Semaphore | None = None,
+            skipped: int = 0,
         ) -> None:
             super().__init__()
             self.lines = lines
             self.generation = generation
             self.room = room
+            self.skipped = skipped  # lines the stream passed over since the previous batch
 
     class Ended(Message):
         """The stream ended (the container stopped) or failed (``error``)."""
@@ -150,10 +155,13 @@ class LogScreen(Screen[None]):
             if stale():  # the screen went (or re-opened) while the stream was opening
                 return
             try:
+                posted = 0  # lines skipped by the stream and reported so far
                 for batch in stream:
                     if not self._wait_for_room(room, stale):
                         return
-                    self.post_message(self.Lines(batch, generation, room))
+                    skipped = stream.skipped
+                    self.post_message(self.Lines(batch, generation, room, skipped - posted))
+                    posted = skipped
             except BackendError as error:
                 if not stale():
                     self.post_message(self.Ended(str(error), generation))
@@ -192,6 +200,7 @@ class LogScreen(Screen[None]):
             title.update(Text(self.title_text + " — resumed"))
             title.remove_class("-failed")
         self.log_view.write_lines(lines)
+        self.log_view.count_skipped(message.skipped)
 
     @on(Ended)
     def _ended(self, message: Ended) -> None:

@@ -92,7 +92,8 @@ async def test_a_100_mb_single_line_is_shown_in_pieces_cut_at_16_kib_with_a_mark
 async def flood(
     busybox: Any, docker_engine: DockerEngine, namespace: str, audit: AuditLog, size: int
 ) -> tuple[int, int, int, int]:
-    """Follow a container writing ``size`` bytes of 1 KiB lines: (kept, cap, dropped, max RSS in KiB)."""
+    """Follow a container writing ``size`` bytes of 1 KiB lines: (kept, cap, dropped or skipped, max RSS in
+    KiB)."""
     name = unique("flood")
     line = "x" * 1023
     script = WAIT_FOR_GO + f"yes {line} | head -c {size}; echo {END}; sleep 3600"
@@ -111,11 +112,12 @@ async def flood(
 
         await until(pilot, ended, 3600, "the end of the flood")
         assert seen_dropped == sorted(seen_dropped), "the dropped counter went down"
+        assert len(view.buffer) == min(view.buffer.max_lines, view.buffer.total), "lines held below the cap"
         assert app.is_running
         return (
             len(view.buffer),
             view.buffer.max_lines,
-            view.dropped,
+            view.dropped + view.skipped,  # rolled out of the buffer, or skipped by a stream too far behind
             resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         )
 
@@ -126,8 +128,8 @@ async def test_a_flood_of_log_lines_keeps_the_view_at_its_cap_and_counts_what_it
     size = 32 * 1024 * 1024  # 32,768 lines: over three times the cap
     kept, cap, dropped, _ = await flood(busybox, docker_engine, test_namespace, audit, size)
     record_property("inputs", 1)
-    assert kept == cap
-    assert dropped >= size // 1024 - cap  # every line after the cap was counted
+    assert kept <= cap
+    assert dropped >= size // 1024 - kept  # every line not kept was counted
 
 
 @pytest.mark.soak
@@ -138,5 +140,5 @@ async def test_a_1_gb_log_keeps_the_view_at_its_cap_and_memory_bounded(
     size = 1024**3
     kept, cap, dropped, rss = await flood(busybox, docker_engine, test_namespace, audit, size)
     record_property("inputs", 1)
-    assert kept == cap and dropped >= size // 1024 - cap
+    assert kept <= cap and dropped >= size // 1024 - kept
     assert rss < 1024 * 1024, f"max RSS {rss} KiB for a 1 GB log"  # bounded: far below the log's size

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from concurrent.futures import ThreadPoolExecutor
 
 from rich.text import Text
@@ -40,6 +41,7 @@ from widgets.resource_table import ResourceTable
 from widgets.target_bar import TargetBar
 
 WORKER_THREADS = 64
+GC_LATEST = 5.0  # seconds after mount: the collector is back on even if no list has come
 MIN_WIDTH, MIN_HEIGHT = 80, 24  # RELIABILITY.md rule 12: usable from 80x24; below it, say so
 AREAS = (
     ("images", "Images"),
@@ -126,6 +128,14 @@ class PortsideApp(App[None]):
         self.apply_config()
         self.probe("docker")  # the Kubernetes area is probed once its views start (LiveView.BackendHealth)
         self.area_table("containers").focus()
+        self.set_timer(GC_LATEST, self.started)  # an engine that never answers must not keep it off
+
+    def started(self) -> None:
+        """The first list is on screen (or GC_LATEST has passed): the garbage collector, off since start-up
+        (``tui.cli``), goes back on, and what start-up built is frozen out of its walks. Once."""
+        if not gc.isenabled():
+            gc.freeze()
+            gc.enable()
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -288,6 +298,8 @@ class PortsideApp(App[None]):
 
     @on(LiveView.BackendHealth)
     def _backend_health(self, event: LiveView.BackendHealth) -> None:
+        if event.ok:
+            self.call_after_refresh(self.started)  # the list that brought it is painted first
         if (event.ok and event.backend not in self._versions) or event.backend not in self._probed:
             self.probe(event.backend)  # the first word from a backend: name it, with its policy and version
         elif not event.ok and event.backend in self._versions:

@@ -113,3 +113,71 @@ def test_unreachable_cluster_raises_unavailable(tmp_path: Path) -> None:
     )
     with pytest.raises(Unavailable):
         KubeCluster(str(config)).version()
+
+
+# ---- credentials and trust, as the kubeconfig gives them (tui/adapters/kube_config.py, kube_http.py)
+
+
+def sandbox_config() -> tuple[str, str, str]:
+    """The sandbox's server, CA data and admin token, read from its kubeconfig."""
+    import os
+
+    import yaml
+
+    doc = yaml.safe_load(Path(os.environ["KUBECONFIG"]).read_text())
+    cluster = doc["clusters"][0]["cluster"]
+    token = next(u["user"]["token"] for u in doc["users"] if u["name"] == "admin")
+    return cluster["server"], cluster["certificate-authority-data"], token
+
+
+def one_context(tmp_path: Path, cluster: str, user: str) -> str:
+    path = tmp_path / "kubeconfig"
+    path.write_text(
+        f"apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n{cluster}users:\n- name: u\n  user:\n{user}"
+        "contexts:\n- name: x\n  context:\n    cluster: c\n    user: u\ncurrent-context: x\n"
+    )
+    return str(path)
+
+
+def test_an_exec_plugin_token_is_used_until_it_expires(tmp_path: Path) -> None:
+    server, ca, token = sandbox_config()
+    runs = tmp_path / "runs"
+    plugin = tmp_path / "plugin"
+    expiry = "2099-01-01T00:00:00Z"
+    plugin.write_text(
+        f"#!/bin/sh\necho run >> {runs}\n"
+        f'echo \'{{"kind": "ExecCredential", "status": {{"token": "{token}", "expirationTimestamp": "\'$EXPIRY\'"}}}}\'\n'
+    )
+    plugin.chmod(0o700)
+    cluster = f"    server: {server}\n    certificate-authority-data: {ca}\n"
+    exec_user = (
+        f"    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: {plugin}\n"
+        f"      env:\n      - name: EXPIRY\n        value: '{expiry}'\n"
+    )
+    cluster_client = KubeCluster(one_context(tmp_path, cluster, exec_user))
+    assert cluster_client.version().version.startswith("v1.")
+    cluster_client.list_pods("default")
+    assert runs.read_text().count("run") == 1  # cached: the token has not expired
+    expired = exec_user.replace(expiry, "2000-01-01T00:00:00Z")
+    short_lived = KubeCluster(one_context(tmp_path, cluster, expired))
+    short_lived.version()
+    short_lived.version()
+    assert runs.read_text().count("run") == 3  # expired at once: asked again for each request
+
+
+def test_a_token_file_is_read_and_a_wrong_token_is_refused(tmp_path: Path) -> None:
+    server, ca, token = sandbox_config()
+    (tmp_path / "token").write_text(token + "\n")
+    cluster = f"    server: {server}\n    certificate-authority-data: {ca}\n"
+    assert KubeCluster(one_context(tmp_path, cluster, "    tokenFile: token\n")).version().version
+    with pytest.raises(Forbidden):
+        KubeCluster(one_context(tmp_path, cluster, "    token: not-a-token\n")).version()
+
+
+def test_the_server_certificate_is_checked_unless_the_kubeconfig_says_not_to(tmp_path: Path) -> None:
+    server, _, token = sandbox_config()
+    user = f"    token: {token}\n"
+    with pytest.raises(Unavailable, match="certificate verify failed"):
+        KubeCluster(one_context(tmp_path, f"    server: {server}\n", user)).version()  # system CAs only
+    insecure = f"    server: {server}\n    insecure-skip-tls-verify: true\n"
+    assert KubeCluster(one_context(tmp_path, insecure, user)).version().version

@@ -341,23 +341,14 @@ def with_previous_edit(session: EditSession, edited: str) -> str:
 def _call(
     cluster: KubeCluster, method: str, path: str, query: dict[str, str], body: Any, content_type: str
 ) -> tuple[bool, dict[str, Any]]:
-    """One request with our own content type (KubeCluster.request always sends application/json): whether it
-    created the object (201), and the object."""
-    api = cluster.api()
+    """One request whose refusal is read in detail (_Refusal: the field it names): whether it created the
+    object (201), and the object."""
+    response = cluster.send(method, path, query, body, content_type=content_type)
     with translated_errors(f"{method} {path}"):
-        call = api.param_serialize(
-            method,
-            path,
-            query_params=list(query.items()),
-            header_params={"Accept": "application/json", "Content-Type": content_type},
-            body=body,
-            auth_settings=["BearerToken"],
-        )
-        response = api.call_api(*call[:4], _request_timeout=(5, 30))
         try:
             data = response.read()
         finally:
-            response.response.release_conn()
+            response.release_conn()
         if response.status < 400:
             result: dict[str, Any] = json.loads(data or b"{}")
             return response.status == 201, result

@@ -324,7 +324,7 @@ class LogView(Vertical):
         if self.dropped:
             parts.append(f"{self.dropped:,} dropped (keeping the last {self._buffer.max_lines:,})")
         if self.skipped:
-            parts.append(f"{self.skipped:,} skipped (came faster than shown)")
+            parts.append(f"{self.skipped:,} skipped (too fast to show)")
         if lines.following:
             parts.append("following")
         else:

@@ -177,7 +177,9 @@ def row(app: PortsideApp, name: str) -> StackRow | None:
 async def open_file(pilot: Pilot[Any], app: PortsideApp, path: Path | str) -> None:
     await pilot.press("3")
     await pilot.press("f")
-    await until(pilot, lambda: isinstance(app.screen, PromptDialog), what="the file prompt")
+    await until(
+        pilot, lambda: isinstance(app.screen, PromptDialog) and app.screen.query(Input), what="the file prompt"
+    )
     app.screen.query_one(Input).value = str(path)
     await pilot.press("enter")
 
@@ -208,7 +210,9 @@ async def operation(pilot: Pilot[Any], app: PortsideApp) -> OperationScreen:
 
 async def scale(pilot: Pilot[Any], app: PortsideApp, answer: str) -> None:
     await pilot.press("s")
-    await until(pilot, lambda: isinstance(app.screen, PromptDialog), what="the scale prompt")
+    await until(
+        pilot, lambda: isinstance(app.screen, PromptDialog) and app.screen.query(Input), what="the scale prompt"
+    )
     app.screen.query_one(Input).value = answer
     await pilot.press("enter")
 

@@ -50,7 +50,9 @@ def deployment(app: PortsideApp, name: str) -> Any:
 async def open_plan(app: PortsideApp, pilot: Any, path: Path) -> PlanScreen:
     await pilot.press("4")
     await pilot.press("f")
-    await until(pilot, lambda: isinstance(app.screen, PromptDialog), what="the file prompt")
+    await until(
+        pilot, lambda: isinstance(app.screen, PromptDialog) and app.screen.query(Input), what="the file prompt"
+    )
     app.screen.query_one(Input).value = str(path)
     await pilot.press("enter")
     await until(pilot, lambda: isinstance(app.screen, PlanScreen), 60, "the plan")

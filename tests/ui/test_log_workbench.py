@@ -296,7 +296,9 @@ async def test_filter_with_two_lines_of_context_on_a_container_shows_matches_and
 
 async def save_through_dialog(pilot: Pilot[Any], app: PortsideApp, path: Path) -> None:
     await pilot.press("ctrl+s")
-    await until(pilot, lambda: isinstance(app.screen, PromptDialog), 10, "the save prompt")
+    await until(
+        pilot, lambda: isinstance(app.screen, PromptDialog) and app.screen.query(Input), 10, "the save prompt"
+    )
     app.screen.query_one(Input).value = str(path)
     await pilot.press("enter")
 

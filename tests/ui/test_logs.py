@@ -58,7 +58,7 @@ async def test_lines_the_source_skipped_are_counted_in_the_status_line_until_cle
         app.view.count_skipped(1_500)
         app.view.count_skipped(500)
         await pilot.pause()
-        assert "2,000 skipped (came faster than shown)" in app.view.status_text()
+        assert "2,000 skipped (too fast to show)" in app.view.status_text()
         app.view.clear()
         assert "skipped" not in app.view.status_text()
 

@@ -87,7 +87,7 @@ async def select(pilot: Pilot[Any], app: ViewApp, key: str) -> None:
 
 async def prompt_answer(pilot: Pilot[Any], app: ViewApp, text: str) -> PromptDialog:
     """Type ``text`` into the open prompt and submit it; returns the prompt (still open if refused)."""
-    await until(pilot, lambda: isinstance(app.screen, PromptDialog), what="the prompt")
+    await until(pilot, lambda: isinstance(app.screen, PromptDialog) and app.screen.query(Input), what="the prompt")
     dialog = app.screen
     assert isinstance(dialog, PromptDialog)
     dialog.query_one(Input).value = text

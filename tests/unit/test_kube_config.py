@@ -183,7 +183,7 @@ def test_missing_contexts_clusters_and_servers_are_named(tmp_path: Path) -> None
         target(config, None)
     with pytest.raises(InvalidInput, match="no context named other"):
         target(config, "other")
-    with pytest.raises(InvalidInput, match="names no known cluster"):
+    with pytest.raises(InvalidInput, match="no-cluster: no cluster named nowhere"):
         target(config, "no-cluster")
     with pytest.raises(InvalidInput, match="no http"):
         target(config, "bad-server")

@@ -51,9 +51,11 @@ def test_a_chunk_size_that_is_not_hex_is_an_error() -> None:
         read_all(ChunkedBody(reader(b"zz\r\nhello\r\n", 100)))
 
 
-def test_a_connection_closed_mid_body_ends_the_read() -> None:
+def test_a_connection_closed_mid_body_is_an_error_not_an_end() -> None:
     body = ChunkedBody(reader(b"a\r\n01234", 100))
-    assert read_all(body) == b"01234"
+    assert body.read1(100) == b"01234"
+    with pytest.raises(ConnectionError):
+        body.read1(100)
     assert not body.ended
 
 

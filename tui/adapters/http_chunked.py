@@ -27,11 +27,12 @@ class ChunkedBody:
         self.ended = False  # the last (zero-size) chunk was read
 
     def read1(self, size: int) -> bytes:
-        """The next data bytes (at most about ``size`` read); b"" at the end of the body or the connection."""
+        """The next data bytes (at most about ``size`` read); b"" at the end of the body. A connection that
+        closes before the body's last chunk raises ConnectionError (the server went away mid-answer)."""
         while not self.ended:
             raw = self._read1(size)
             if not raw:
-                return b""
+                raise ConnectionError("the connection closed before the end of the answer")
             data = self._decode(raw)
             if data:
                 return data

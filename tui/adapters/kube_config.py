@@ -146,7 +146,7 @@ def target(config: Kubeconfig, context: str | None) -> KubeTarget:
         raise InvalidInput(f"kubeconfig: no context named {clean_line(name)}")
     cluster_name, user_name = str(ctx.get("cluster", "")), str(ctx.get("user", ""))
     if cluster_name not in config.clusters:
-        raise InvalidInput(f"kubeconfig: context {clean_line(name)} names no known cluster")
+        raise InvalidInput(f"kubeconfig: context {clean_line(name)}: no cluster named {clean_line(cluster_name)}")
     cluster, cluster_dir = config.clusters[cluster_name]
     user, user_dir = config.users.get(user_name, ({}, "."))
     server = str(cluster.get("server") or "")

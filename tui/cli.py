@@ -50,13 +50,17 @@ def main(argv: list[str] | None = None) -> None:
     gc.disable()
     # Imported after parsing so that --help and --version stay instant.
     from tui.adapters.docker_engine import DockerEngine
+
+    docker = DockerEngine(args.docker_host)
+    # The first screen lists containers: the engine does that while the interface below is imported and built.
+    docker.start_watching_containers()
     from tui.adapters.kube_cluster import ALL_NAMESPACES, KubeCluster
     from tui.app import make_app
 
     config = read_config(args)
     context, namespace = kube_target(args, config)
     app = make_app(
-        docker=DockerEngine(args.docker_host),
+        docker=docker,
         kube=KubeCluster(args.kubeconfig, context, ALL_NAMESPACES if namespace == "all" else namespace),
         readonly=args.readonly,
         config=config,

@@ -174,3 +174,22 @@ def test_closing_the_last_subscriber_closes_the_stream_and_a_new_one_opens_it_ag
         third.close()
         consumer_third.join(10)
     assert not any(c.is_alive() for c in (consumer_first, consumer_second, consumer_third))
+
+
+def test_a_stream_opened_before_any_subscriber_lists_at_once_and_hands_its_list_to_the_first(
+    engine: CountingEngine,
+) -> None:
+    # What `portside` does at start: the engine lists while the interface is built.
+    engine.start_watching_containers()
+    hub = engine._containers
+    assert hub.running
+    wait_for(lambda: engine.full_lists == 1, 30, "the list, made with no subscriber yet")
+    subscription = engine.watch_containers()
+    seen, consumer = collect(subscription)
+    try:
+        wait_for(lambda: seen and isinstance(seen[0], Snapshot), 30, "the snapshot")
+        assert (engine.streams, engine.full_lists) == (1, 1), "the subscriber got the list already made"
+    finally:
+        subscription.close()
+        consumer.join(10)
+    wait_for(lambda: not hub.running, 10, "the stream to close with its only subscriber")

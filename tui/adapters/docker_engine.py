@@ -131,6 +131,10 @@ class DockerEngine(ContainersMixin, ImagesMixin, VolumesMixin, NetworksMixin, Lo
         """A subscription to the engine's one shared container feed: a Snapshot, then the changes."""
         return ContainerSubscription(self._containers)
 
+    def start_watching_containers(self) -> None:
+        """Open the shared container feed now, in its own thread (the first screen lists containers)."""
+        self._containers.start()
+
     # ---- images
 
     def list_images(self) -> list[ImageInfo]:

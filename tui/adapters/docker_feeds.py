@@ -321,8 +321,8 @@ class RelistFeed(_EventFeed):
 class ContainerHub:
     """One container event stream and one container state per engine, shared by all its subscribers.
 
-    The first subscriber starts a ContainerFeed, consumed by the hub's own thread; each subscriber gets a
-    Snapshot of the state, then the changes. The last one to close closes the stream.
+    The first subscriber (or ``start``) opens a ContainerFeed, consumed by the hub's own thread; each subscriber
+    gets a Snapshot of the state, then the changes. The last one to close closes the stream.
     """
 
     def __init__(self, make_feed: Callable[[], LiveFeed[Any]]) -> None:
@@ -334,6 +334,12 @@ class ContainerHub:
         self._synced = False  # a Snapshot has arrived since the last fault
         self._down: Disconnected | None = None
 
+    def start(self) -> None:
+        """Open the stream before anyone subscribes: the engine lists while the app is still loading, and the
+        first subscriber gets the list at once. It closes with the last subscriber, as usual."""
+        with self._lock:
+            self._open()
+
     def subscribe(self, subscriber: ContainerSubscription) -> None:
         with self._lock:
             self._subscribers.append(subscriber)
@@ -341,9 +347,12 @@ class ContainerHub:
                 subscriber.offer_down(self._down)
             if self._synced:
                 subscriber.offer_snapshot(tuple(self._items.values()))
-            if self._feed is None:
-                self._feed = feed = self._make_feed()
-                threading.Thread(target=self._pump, args=(feed,), daemon=True, name="docker-containers").start()
+            self._open()
+
+    def _open(self) -> None:
+        if self._feed is None:
+            self._feed = feed = self._make_feed()
+            threading.Thread(target=self._pump, args=(feed,), daemon=True, name="docker-containers").start()
 
     def unsubscribe(self, subscriber: ContainerSubscription) -> None:
         with self._lock:

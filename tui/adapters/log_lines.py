@@ -208,9 +208,9 @@ class LogStream:
     A reader thread only reads; the consumer parses the pieces as it takes them. Once the stream is live (its
     lines are not older than the stream: history is always delivered whole) and the newest line seen is more
     than ``MAX_LAG`` old, the consumer passes over the pieces that have more behind them (read already, or
-    within ``NEXT_PIECE_WAIT``) without parsing them,
-    counts their lines (``skipped``) and puts one line in the log where they were. The newest piece is always
-    parsed, so the end of a burst is shown, and the lag cannot grow however fast the source writes.
+    within ``NEXT_PIECE_WAIT``) without parsing them, counts their lines (``skipped``) and puts one line in the
+    log where they were. The newest piece is always parsed, so the end of a burst is shown, and the lag cannot
+    grow however fast the source writes.
     """
 
     def __init__(

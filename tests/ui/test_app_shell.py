@@ -13,6 +13,7 @@ from tests.ui.test_app_live import until
 from tui.app import AREAS, make_app
 from tui.audit import AuditLog
 from tui.views.kube_area import KubeArea
+from tui.views.live_view import LiveView
 from widgets.prompt import PromptDialog
 
 
@@ -34,6 +35,46 @@ async def test_number_keys_switch_areas(tmp_path: Path) -> None:
             await pilot.pause()
             assert app.screen.query_one("#areas").active == area  # type: ignore[attr-defined]
             assert app.focused is app.area_table(area)
+
+
+def record_starts(monkeypatch: Any) -> list[tuple[str, str]]:
+    """What happens, in order: ("start", view id) when a view starts following, ("listed", view id) when it
+    applies its first list."""
+    events: list[tuple[str, str]] = []
+    start, apply_delta = LiveView.start, LiveView.apply_delta
+
+    def spy_start(view: LiveView) -> None:
+        if not view._started:
+            events.append(("start", str(view.id)))
+        start(view)
+
+    def spy_apply(view: LiveView, delta: Any) -> None:
+        if view.last_updated is None and ("listed", str(view.id)) not in events:
+            events.append(("listed", str(view.id)))
+        apply_delta(view, delta)
+
+    monkeypatch.setattr(LiveView, "start", spy_start)
+    monkeypatch.setattr(LiveView, "apply_delta", spy_apply)
+    return events
+
+
+async def test_hidden_areas_start_after_the_first_list_of_the_area_shown(tmp_path: Path, monkeypatch: Any) -> None:
+    events = record_starts(monkeypatch)
+    app = make_app(FixedDocker(), FixedKube(), AuditLog(tmp_path / "audit.jsonl"))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await until(pilot, lambda: ("start", "images-view") in events, 10, "the hidden areas to start")
+        assert events.index(("listed", "containers-view")) < events.index(("start", "images-view"))
+
+
+async def test_an_area_chosen_at_once_lists_before_the_hidden_ones_start(tmp_path: Path, monkeypatch: Any) -> None:
+    # A person who types 4 as portside opens wants the pods first: the areas left hidden wait for that list.
+    events = record_starts(monkeypatch)
+    app = make_app(FixedDocker(), FixedKube(), AuditLog(tmp_path / "audit.jsonl"))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("4")
+        await until(pilot, lambda: ("start", "images-view") in events, 10, "the hidden areas to start")
+        pods = app.screen.query_one(KubeArea).current
+        assert events.index(("listed", str(pods.id))) < events.index(("start", "images-view"))
 
 
 async def test_every_area_gets_its_feed_thread_even_on_a_small_machine(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ from widgets.resource_table import Column, ResourceTable
 from widgets.text_index import TextIndex
 
 INDEX_SLICE = 2_000  # records given a search text between two yields to the event loop (~20 ms)
+HIDDEN_START_DELAY = 0.3  # seconds after the shown view's first list before hidden views start
 BACKGROUND_START = 3.0  # seconds after mount at the latest, hidden views start following their feeds
 
 
@@ -205,12 +206,14 @@ class LiveView(Vertical):
         if self.listing:
             self._show_status(self.summary())
             return
-        if self.last_updated is None:  # the first list is complete: once it is painted, the hidden views start
-            self.call_after_refresh(self._start_all)
+        if self.last_updated is None:  # the first list is complete: a moment after it is painted, the hidden
+            self.set_timer(HIDDEN_START_DELAY, self._start_all)  # views start (keys typed at once come first)
         self.last_updated = datetime.now()  # when the table last equalled the truth
         self._show_status(self.summary())
 
     def _start_all(self) -> None:
+        if not self.is_on_screen:  # the user went to another area first: its view's first list starts them
+            return
         for view in self.screen.query(LiveView):
             view.start()
 

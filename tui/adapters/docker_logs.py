@@ -2,8 +2,9 @@
 
 The request is made with docker-py's APIClient, but the body is read here, in whatever pieces arrive
 (``read1``), its HTTP chunks undone by ``http_chunked``: docker-py reads a TTY container's log one byte per
-call and a multiplexed one in two reads per frame, which is slow for 100,000 lines. Non-TTY logs are multiplexed frames (8-byte header: stream, size);
-each frame is one log message, and with ``timestamps`` each message starts with an RFC 3339 time.
+call and a multiplexed one in two reads per frame, which is slow for 100,000 lines. Non-TTY logs are
+multiplexed frames (8-byte header: stream, size); each frame is one log message, and with ``timestamps`` each
+message starts with an RFC 3339 time.
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ class KubeConnection:
         self.target = target
         self._lock = threading.Lock()
         self._pool: urllib3.PoolManager | None = None
+        self._pool_cert: bytes | None = None  # the client certificate the pool's SSL context holds
         self._credentials: Credentials | None = None
 
     def send(
@@ -75,7 +76,7 @@ class KubeConnection:
         with self._lock:
             if self._pool is not None:
                 self._pool.clear()
-            self._pool = None
+            self._pool = self._pool_cert = None
             self._credentials = None
 
     def _ready(self) -> tuple[urllib3.PoolManager, dict[str, str]]:
@@ -85,10 +86,10 @@ class KubeConnection:
                 credentials.expires is not None and datetime.now(UTC) >= credentials.expires - EXPIRY_MARGIN
             ):
                 fresh = self.target.credentials()
-                if self._pool is None or credentials is None or fresh.cert_pem != credentials.cert_pem:
+                if self._pool is None or fresh.cert_pem != self._pool_cert:  # a new token needs no new pool
                     if self._pool is not None:
                         self._pool.clear()
-                    self._pool = self._make_pool(fresh)
+                    self._pool, self._pool_cert = self._make_pool(fresh), fresh.cert_pem
                 self._credentials = credentials = fresh
             assert self._pool is not None
             pool = self._pool

@@ -25,6 +25,7 @@ from tui.audit import AuditLog
 from tui.views import compose as compose_view
 from tui.views.compose import ComposeView
 from tui.views.compose_detail import StackScreen
+from widgets.target_bar import TargetBar
 
 SHOP = """\
 name: shop
@@ -127,11 +128,12 @@ async def show_compose(pilot: Pilot[Any], projects: dict[str, ComposeProject]) -
     await pilot.press("3")
     view = pilot.app.query_one("#compose-view", ComposeView)
     view.add_project(projects["blog"], stamp=(1,))
+    bar = pilot.app.screen.query_one(TargetBar)
     await until(
         pilot,
-        lambda: view.table.row_count == 3 and "shop" in view.models,
+        lambda: view.table.row_count == 3 and "shop" in view.models and bar.docker[1] == bar.kube[1] == "ok",
         10,
-        "the three stacks with the shop's model",
+        "the three stacks with the shop's model, and both backends named in the target bar",
     )
     view.table.move_cursor(row=view.table.get_row_index("shop"))
     await pilot.pause()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from rich.text import Text
@@ -11,8 +12,10 @@ from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.color import Color, ColorParseError
+from textual.command import Provider
 from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
+from textual.widget import AwaitMount, Widget
 from textual.widgets import Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -21,19 +24,10 @@ from tui.actions import ACTIONS, Confirm, ConfirmRequest, Gateway, destructive_i
 from tui.adapters.docker_engine import DockerEngine
 from tui.adapters.errors import BackendError
 from tui.adapters.kube_cluster import ALL_NAMESPACES, KubeCluster, list_contexts
-from tui.adapters.kube_resources import KINDS
 from tui.adapters.models import EngineVersion
 from tui.audit import AuditLog
-from tui.commands import PALETTE_PROVIDERS
 from tui.config import Config, TargetPolicy
-from tui.help_screen import HelpScreen
-from tui.views.compose import ComposeView
-from tui.views.containers import ContainersView
-from tui.views.images import ImagesView
-from tui.views.kube_area import KubeArea
 from tui.views.live_view import LiveView
-from tui.views.networks import NetworksView
-from tui.views.volumes import VolumesView
 from widgets.dialogs import ConfirmDialog
 from widgets.key_bar import KeyBar
 from widgets.prompt import PromptDialog
@@ -42,6 +36,7 @@ from widgets.target_bar import TargetBar
 
 WORKER_THREADS = 64
 GC_LATEST = 5.0  # seconds after mount: the collector is back on even if no list has come
+HIDDEN_AREAS_LATEST = 3.0  # seconds after mount: the hidden areas open even if the shown one never lists
 MIN_WIDTH, MIN_HEIGHT = 80, 24  # RELIABILITY.md rule 12: usable from 80x24; below it, say so
 AREAS = (
     ("images", "Images"),
@@ -51,12 +46,26 @@ AREAS = (
     ("volumes", "Volumes"),
     ("networks", "Networks"),
 )
+FIRST_AREA = "containers"
+PALETTE = ("AreaCommands", "ResourceCommands", "ActionCommands", "KubeCommands", "HelpCommands")  # tui.commands
+
+
+def palette_provider(name: str) -> Callable[[], type[Provider]]:
+    """A command-palette provider of tui.commands, imported when the palette first opens (not at start-up)."""
+
+    def load() -> type[Provider]:
+        from tui import commands
+
+        provider: type[Provider] = getattr(commands, name)
+        return provider
+
+    return load
 
 
 class PortsideApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "portside"
-    COMMANDS = App.COMMANDS | set(PALETTE_PROVIDERS)
+    COMMANDS = App.COMMANDS | {palette_provider(name) for name in PALETTE}
     BINDINGS = [
         *(
             Binding(str(n), f"area('{area}')", label, id=f"area.{area}", show=False)  # the tabs show the numbers
@@ -87,6 +96,7 @@ class PortsideApp(App[None]):
         self._versions: dict[str, EngineVersion] = {}
         self._probed: set[str] = set()  # backends asked for their version since the app (or the context) began
         self._policies: dict[str, TargetPolicy] = {}  # by backend: what the target bar and the frame show
+        self._hidden_opened = False
         for theme in THEMES:
             self.register_theme(theme)
         # Chosen before anything is styled: a theme set once mounted restyles every widget again (~0.2 s).
@@ -97,18 +107,11 @@ class PortsideApp(App[None]):
         bar = TargetBar()
         bar.readonly = self.readonly
         yield bar
-        views = {
-            "images": ImagesView(self.docker, self.gateway, id="images-view"),
-            "containers": ContainersView(self.docker, self.gateway, id="containers-view"),
-            "compose": ComposeView(self.docker, self.gateway, id="compose-view"),
-            "kube": KubeArea(self.kube, self.gateway, id="kube-view"),
-            "volumes": VolumesView(self.docker, self.gateway, id="volumes-view"),
-            "networks": NetworksView(self.docker, self.gateway, id="networks-view"),
-        }
-        with TabbedContent(initial="containers", id="areas"):
+        with TabbedContent(initial=FIRST_AREA, id="areas"):
             for n, (area, label) in enumerate(AREAS, start=1):
                 with TabPane(f"{n} {label}", id=area):
-                    yield views[area]
+                    if area == FIRST_AREA:  # the others open later (open_area): start-up builds one area
+                        yield self.new_view(area)
         yield KeyBar()
         yield Static(
             Text(f"portside needs at least {MIN_WIDTH}x{MIN_HEIGHT}: enlarge the terminal."), id="too-small"
@@ -127,8 +130,9 @@ class PortsideApp(App[None]):
     def on_mount(self) -> None:
         self.apply_config()
         self.probe("docker")  # the Kubernetes area is probed once its views start (LiveView.BackendHealth)
-        self.area_table("containers").focus()
+        self.area_table(FIRST_AREA).focus()
         self.set_timer(GC_LATEST, self.started)  # an engine that never answers must not keep it off
+        self.set_timer(HIDDEN_AREAS_LATEST, self._open_hidden_areas)
 
     def started(self) -> None:
         """The first list is on screen (or GC_LATEST has passed): the garbage collector, off since start-up
@@ -138,23 +142,60 @@ class PortsideApp(App[None]):
             gc.enable()
 
     def action_help(self) -> None:
+        from tui.help_screen import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
-    def action_area(self, area: str) -> None:
+    async def action_area(self, area: str) -> None:
+        await self.open_area(area)  # mounted while hidden: then the tab and the focus move together, at once
         self.query_one("#areas", TabbedContent).active = area
         self.area_table(area).focus()
 
     def area_table(self, area: str) -> ResourceTable:
         view = self.query_one(f"#{area}-view")
-        return (view.current if isinstance(view, KubeArea) else view).query_one(ResourceTable)
+        current = getattr(view, "current", view)  # the Kubernetes area shows one of its kinds' views
+        table: ResourceTable = current.query_one(ResourceTable)
+        return table
+
+    # ---- areas open when first needed: start-up imports and builds only the one shown first
+
+    def new_view(self, area: str) -> Widget:
+        backend = self.kube if area == "kube" else self.docker
+        return area_view_class(area)(backend, self.gateway, id=f"{area}-view")
+
+    async def open_area(self, area: str) -> None:
+        """Mount the area's view the first time it is needed; wait while it is mounting."""
+        pane = self.query_one(f"TabPane#{area}", TabPane)
+        if not pane.children:
+            await pane.mount(self.new_view(area))
+        elif not all(view.is_mounted for view in pane.children):  # being mounted by another caller
+            await AwaitMount(pane, list(pane.children))
+
+    @on(LiveView.Settled)
+    def _open_hidden_areas(self) -> None:
+        """The shown view's first list is on screen (or HIDDEN_AREAS_LATEST has passed): the other areas open
+        and follow their feeds, in the background. Once."""
+        if not self._hidden_opened:
+            self._hidden_opened = True
+            self.run_worker(self._open_all_areas(), group="areas", exit_on_error=False)
+
+    async def _open_all_areas(self) -> None:
+        for area, _ in AREAS:
+            await self.open_area(area)  # one at a time: keys typed meanwhile are handled in between
+        for view in self.screen_stack[0].query(LiveView):
+            view.start()
 
     # ---- the config file: theme, keys, warnings; per-target policies in the target bar and the frame
 
     def apply_config(self) -> None:
         config = self.config
         config.check(
-            themes=self.available_themes, binding_ids=binding_ids(), is_colour=is_colour, guarded=destructive_ids()
+            themes=self.available_themes,
+            # Every view's module is imported to list them: only when there are keys to check.
+            binding_ids=binding_ids() if config.keys else (),
+            is_colour=is_colour,
+            guarded=destructive_ids(),
         )
         self.theme = config.theme or DEFAULT_THEME
         if config.keys:
@@ -222,35 +263,41 @@ class PortsideApp(App[None]):
             return
         target = names[answer.lower()]
         if target in dict(AREAS):
-            self.action_area(target)
+            await self.action_area(target)
             return
-        self.action_area("kube")
-        await self.query_one(KubeArea).show(target)
+        await self.show_kind(target)
+
+    async def show_kind(self, kind: str) -> None:
+        """The Kubernetes area, showing ``kind`` (any of its names)."""
+        from tui.views.kube_area import KubeArea
+
+        await self.action_area("kube")
+        await self.query_one(KubeArea).show(kind)
 
     async def switch_kube(self, *, context: str | None, namespace: str | None) -> None:
         """Use another kube context or namespace: a new client, a new Kubernetes area; the kubeconfig is not
         written. A namespace the user may not list can still be typed; its views then say "forbidden"."""
-        old = self.query_one(KubeArea)
-        kind = old.kind
+        from tui.views.kube_area import KubeArea
+
+        old = self.query(KubeArea)
+        kind = old.first().kind if old else "pods"
         self.kube = KubeCluster(self.kube.kubeconfig, context, namespace)
         self._versions.pop("kube", None)
         self.query_one(TargetBar).kube = ("connecting…", "pending")
         self._policies.pop("kube", None)
-        pane = old.parent
         await old.remove()
-        area = KubeArea(self.kube, self.gateway, id="kube-view")
-        await pane.mount(area)  # type: ignore[union-attr]
         self.probe("kube")
-        self.action_area("kube")
+        await self.action_area("kube")  # a new area, on the new client
         if kind != "pods":
-            await area.show(kind)
+            await self.query_one(KubeArea).show(kind)
 
     @on(TabbedContent.TabActivated, "#areas")
-    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+    async def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self._show_frame()
         pane_id = event.pane.id
         if pane_id:
+            await self.open_area(pane_id)  # a tab clicked before its area opened
             self.area_table(pane_id).focus()
-        self._show_frame()
 
     # ---- backend health in the target bar
 
@@ -352,8 +399,37 @@ class PortsideApp(App[None]):
         return answer
 
 
+def area_view_class(area: str) -> Callable[..., Widget]:
+    """The class of an area's view, its module imported on first use. Each takes (backend, gateway, id=)."""
+    if area == "containers":
+        from tui.views.containers import ContainersView
+
+        return ContainersView
+    if area == "images":
+        from tui.views.images import ImagesView
+
+        return ImagesView
+    if area == "compose":
+        from tui.views.compose import ComposeView
+
+        return ComposeView
+    if area == "kube":
+        from tui.views.kube_area import KubeArea
+
+        return KubeArea
+    if area == "volumes":
+        from tui.views.volumes import VolumesView
+
+        return VolumesView
+    from tui.views.networks import NetworksView
+
+    return NetworksView
+
+
 def jump_targets() -> dict[str, str]:
     """Every name ":" accepts, to the area or Kubernetes kind it means."""
+    from tui.adapters.kube_resources import KINDS
+
     names = {area: area for area, _ in AREAS} | {label.lower(): area for area, label in AREAS}
     for kind in KINDS.values():
         for name in (kind.name, kind.singular, *kind.short_names):
@@ -363,6 +439,10 @@ def jump_targets() -> dict[str, str]:
 
 def binding_ids() -> set[str]:
     """Every binding id a keymap may name: the registry's actions and the ids in any widget's BINDINGS."""
+    for area, _ in AREAS:
+        area_view_class(area)  # their modules define the widgets
+    from tui import help_screen  # noqa: F401  (its screen's keys)
+
     found = set(ACTIONS)
     classes: list[type[DOMNode]] = [DOMNode]
     while classes:

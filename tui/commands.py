@@ -55,7 +55,9 @@ class Shell(Protocol):
 
     kube: KubeCluster
 
-    def action_area(self, area: str) -> None: ...
+    async def action_area(self, area: str) -> None: ...
+
+    async def show_kind(self, kind: str) -> None: ...
 
     async def switch_kube(self, *, context: str | None, namespace: str | None) -> None: ...
 
@@ -204,14 +206,12 @@ class AreaCommands(PortsideProvider):
             )
         return commands
 
-    def go(self, area: str | None) -> None:
+    async def go(self, area: str | None) -> None:
         if area:
-            self.shell.action_area(area)
+            await self.shell.action_area(area)
 
     async def go_kind(self, kind: str) -> None:
-        kube = self.screen.query_one(KubeArea)
-        self.go(kube.parent.id if kube.parent is not None else None)
-        await kube.show(kind)
+        await self.shell.show_kind(kind)
 
 
 # ---- 2. every resource of every mounted view
@@ -271,7 +271,7 @@ async def reveal(shell: Shell, view: LiveView, key: str) -> None:
     if not view.is_attached or pane is None or pane.id is None:
         view.app.notify("That view is gone (the kube context changed?)", severity="warning")
         return
-    shell.action_area(pane.id)
+    await shell.action_area(pane.id)
     kube = kube_area_of(view)
     if kube is not None and view.id:
         await kube.show(view.id.removesuffix("-view"))
@@ -424,12 +424,3 @@ class HelpCommands(PortsideProvider):
             app.push_screen(HelpScreen(screen))
 
         return [PaletteCommand("Keys and help", "key ?", show)]
-
-
-PALETTE_PROVIDERS: tuple[type[Provider], ...] = (
-    AreaCommands,
-    ResourceCommands,
-    ActionCommands,
-    KubeCommands,
-    HelpCommands,
-)

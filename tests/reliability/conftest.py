@@ -254,7 +254,7 @@ def kube_zoo(kube_admin: KubeCluster, test_namespace: str) -> Iterator[dict[str,
 async def select_in_view(pilot: Any, app: PortsideApp, area: str, kind: str | None, name: str) -> LiveView:
     """Show ``area`` (and the Kubernetes ``kind``), wait for the row named ``name`` and put the cursor on it."""
     await until(pilot, lambda: app.screen_stack[0].query(f"#{area}-view ResourceTable"), 30, f"the {area} area")
-    app.action_area(area)
+    await app.action_area(area)
     if area == "kube" and kind is not None:
         await app.screen.query_one(KubeArea).show(kind)
     view = current_view(app, area)

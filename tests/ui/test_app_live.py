@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from textual.css.query import NoMatches
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -21,12 +22,20 @@ from widgets.target_bar import TargetBar
 
 
 async def until(pilot: Pilot[Any], condition: Callable[[], object], timeout: float = 30, what: str = "") -> None:
-    """Let the app run until ``condition`` holds; the engines answer asynchronously."""
+    """Let the app run until ``condition`` holds; the engines answer asynchronously. A condition about a view
+    not there yet (the app opens the hidden areas after the first list) does not hold yet."""
     deadline = time.monotonic() + timeout
-    while not condition():
+    while not holds(condition):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what or condition}")
         await pilot.pause(0.05)
+
+
+def holds(condition: Callable[[], object]) -> bool:
+    try:
+        return bool(condition())
+    except NoMatches:
+        return False
 
 
 async def filter_by(pilot: Pilot[Any], text: str, *then: str) -> None:
@@ -173,3 +182,29 @@ async def test_unreachable_backends_are_shown_and_the_app_keeps_working(tmp_path
         await pilot.press("4")
         await pilot.press("1")
         assert app.is_running
+
+
+async def test_a_list_the_start_up_stream_already_holds_is_in_the_first_frame(
+    container_factory: Callable[..., str], test_namespace: str, audit: AuditLog, monkeypatch: Any
+) -> None:
+    # What `portside` does: the shared container stream opens before the interface is built. The containers view
+    # then shows that list as it mounts, without waiting for its own feed (kept from starting here).
+    from tests.conftest import wait_for
+    from tui.views.containers import ContainersView
+
+    cid = container_factory()
+    docker = DockerEngine()
+    docker.start_watching_containers()
+    wait_for(lambda: docker.containers_at_hand() is not None, 30, "the stream's first list")
+    monkeypatch.setattr(ContainersView, "follow", lambda view: None)
+    applied: list[object] = []
+    apply_delta = ContainersView.apply_delta
+    monkeypatch.setattr(ContainersView, "apply_delta", lambda view, d: (applied.append(d), apply_delta(view, d)))
+    app = app_for(test_namespace, audit, docker=docker)
+    try:
+        async with app.run_test(size=(120, 40)):
+            rows = table(app, "containers")
+            assert cid in rows.records
+            assert len(applied) == 1, "once: Textual runs every class's on_mount, a super() call ran it twice"
+    finally:
+        docker.watch_containers().close()  # the hub closes with its last subscriber

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import TabbedContent
+from textual.widgets import TabbedContent, TabPane
 
 from tests.ui.fixed_backends import FixedDocker, FixedKube
 from tests.ui.test_app_live import until
@@ -37,6 +37,16 @@ async def test_number_keys_switch_areas(tmp_path: Path) -> None:
             assert app.focused is app.area_table(area)
 
 
+async def test_a_number_key_after_a_filter_moves_the_area_and_the_focus_together(tmp_path: Path) -> None:
+    # The focus left on a table of the area being hidden once pulled the tabs back to it.
+    app = make_app(FixedDocker(), FixedKube(), AuditLog(tmp_path / "audit.jsonl"))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("slash", "w", "e", "b", "enter", "3")
+        await pilot.pause()
+        assert app.screen.query_one("#areas", TabbedContent).active == "compose"
+        assert app.focused is app.area_table("compose")
+
+
 def record_starts(monkeypatch: Any) -> list[tuple[str, str]]:
     """What happens, in order: ("start", view id) when a view starts following, ("listed", view id) when it
     applies its first list."""
@@ -62,6 +72,7 @@ async def test_hidden_areas_start_after_the_first_list_of_the_area_shown(tmp_pat
     events = record_starts(monkeypatch)
     app = make_app(FixedDocker(), FixedKube(), AuditLog(tmp_path / "audit.jsonl"))
     async with app.run_test(size=(120, 30)) as pilot:
+        assert [p.id for p in app.screen.query(TabPane) if p.children] == ["containers"]  # the others open later
         await until(pilot, lambda: ("start", "images-view") in events, 10, "the hidden areas to start")
         assert events.index(("listed", "containers-view")) < events.index(("start", "images-view"))
 
@@ -81,6 +92,8 @@ async def test_every_area_gets_its_feed_thread_even_on_a_small_machine(tmp_path:
     """Each live table holds a worker thread for as long as it lives; the default pool (cores + 4) starved them."""
     app = make_app(FixedDocker(), FixedKube(), AuditLog(tmp_path / "audit.jsonl"))
     async with app.run_test(size=(120, 30)) as pilot:
+        opened = lambda: all(app.screen.query(f"#{area}-view ResourceTable") for area, _ in AREAS)  # noqa: E731
+        await until(pilot, opened, 10, "every area opened")
         tables = [app.area_table(area) for area, _ in AREAS]
         await until(pilot, lambda: all(t.records for t in tables), 10, "every area's first snapshot")
 

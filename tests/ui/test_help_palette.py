@@ -26,7 +26,7 @@ from tui.adapters.docker_engine import DockerEngine
 from tui.adapters.kube_cluster import KubeCluster
 from tui.app import PortsideApp
 from tui.audit import AuditLog
-from tui.commands import PALETTE_PROVIDERS, highlight, kube_choices
+from tui.commands import highlight, kube_choices
 from tui.help_screen import HelpScreen, verb_table
 from tui.views.kube_area import KubeArea
 from tui.views.live_view import LiveView
@@ -36,7 +36,6 @@ from widgets.target_bar import TargetBar
 
 class WiredApp(PortsideApp):
     CSS_PATH = str(Path(app_module.__file__).with_name("app.tcss"))  # relative paths resolve from this file
-    COMMANDS = App.COMMANDS | set(PALETTE_PROVIDERS)
     BINDINGS = [Binding("question_mark", "help", "Help", id="app.help")]
 
     def action_help(self) -> None:
@@ -272,3 +271,19 @@ def test_palette_hits_show_names_as_plain_text_never_markup() -> None:
     shown = highlight(Matcher("web"), "container web-[b]1[/b] ($x)")
     assert shown.plain == "container web-[b]1[/b] ($x)"
     assert Content.from_markup(escape("user [red]admin[/red]")).plain == "user [red]admin[/red]"
+
+
+def test_the_palette_loads_every_provider_of_tui_commands_and_only_those() -> None:
+    """The app names its providers (tui.commands is imported when the palette opens, not at start-up)."""
+    from tui import commands
+
+    loaded = {load() for load in PortsideApp.COMMANDS - App.COMMANDS if not isinstance(load, type)}
+    defined = {
+        value
+        for value in vars(commands).values()
+        if isinstance(value, type)
+        and issubclass(value, commands.PortsideProvider)
+        and value is not commands.PortsideProvider
+        and value.__module__ == commands.__name__
+    }
+    assert loaded == defined and len(defined) == 5

@@ -92,7 +92,7 @@ async def test_scale_to_5_and_back_to_1_is_seen_live_as_real_pods_come_and_go(
     name = create(admin, test_namespace, 1)
     app = make_app(DockerEngine(), admin, AuditLog(tmp_path / "audit"))
     async with app.run_test(size=(140, 40)) as pilot:
-        app.action_area("kube")
+        await app.action_area("kube")
         await until(pilot, lambda: len(running(app, name)) == 1, 120, "1 pod running")
         await go(pilot, "deploy")
         await select(pilot, name)
@@ -119,7 +119,7 @@ async def test_a_deleted_pod_is_replaced_and_a_rollout_restart_replaces_every_po
     name = create(admin, test_namespace, 2)
     app = make_app(DockerEngine(), admin, AuditLog(tmp_path / "audit"))
     async with app.run_test(size=(140, 40)) as pilot:
-        app.action_area("kube")
+        await app.action_area("kube")
         await until(pilot, lambda: len(running(app, name)) == 2, 180, "2 pods running")
         first = set(running(app, name))
         victim = next(iter(running(app, name).values()))
@@ -155,7 +155,7 @@ async def test_l_on_a_deployment_merges_its_pods_logs_each_line_prefixed_by_its_
     name = create(admin, test_namespace, 2, "echo hello from $(hostname); sleep 3600")
     app = make_app(DockerEngine(), admin, AuditLog(tmp_path / "audit"))
     async with app.run_test(size=(140, 40)) as pilot:
-        app.action_area("kube")
+        await app.action_area("kube")
         await until(pilot, lambda: len(running(app, name)) == 2, 180, "2 pods running")
         pods = sorted(r.name for r in running(app, name).values())
         await go(pilot, "deploy")
@@ -179,7 +179,7 @@ async def test_label_selector_filter_asks_the_server_and_escape_shows_all_again(
     one, other = create(admin, test_namespace, 1), create(admin, test_namespace, 1)
     app = make_app(DockerEngine(), admin, AuditLog(tmp_path / "audit"))
     async with app.run_test(size=(140, 40)) as pilot:
-        app.action_area("kube")
+        await app.action_area("kube")
         pods = view(app)
         await until(pilot, lambda: pods_of(app, one) and pods_of(app, other), 120, "both deployments' pods")
         await pilot.press("4")  # as a person would: the Kubernetes area, its table focused
@@ -203,7 +203,7 @@ async def test_the_viewer_sees_mutation_keys_disabled_and_a_refusal_before_any_d
     viewer = KubeCluster(context="sandbox-viewer", namespace="portside-view")
     app = make_app(DockerEngine(), viewer, AuditLog(tmp_path / "audit"))
     async with app.run_test(size=(140, 40)) as pilot:
-        app.action_area("kube")
+        await app.action_area("kube")
         await go(pilot, "cm")
         configmaps = view(app)
         await until(pilot, lambda: "configmap.delete" in configmaps.denied, 30, "the API's answer")
@@ -225,7 +225,7 @@ async def test_c_on_nodes_shows_control_plane_health_and_nodes_with_their_pods(
 ) -> None:
     app = make_app(DockerEngine(), admin, AuditLog(tmp_path / "audit"))
     async with app.run_test(size=(140, 40)) as pilot:
-        app.action_area("kube")
+        await app.action_area("kube")
         await go(pilot, "no")
         nodes = view(app)
         await until(pilot, lambda: nodes.table.row_count > 0 and nodes.pods_by_node is not None, 60, "nodes")
@@ -250,7 +250,7 @@ async def test_x_runs_a_command_in_a_pod_and_shows_its_real_output(
     name = create(admin, test_namespace, 1, "echo started; sleep 3600")
     app = make_app(DockerEngine(), admin, AuditLog(tmp_path / "audit"))
     async with app.run_test(size=(140, 40)) as pilot:
-        app.action_area("kube")
+        await app.action_area("kube")
         await until(pilot, lambda: len(running(app, name)) == 1, 120, "the pod running")
         pod = next(iter(running(app, name).values()))
         await select(pilot, pod.name)

@@ -21,6 +21,7 @@ from tui.adapters.models import (
     EngineVersion,
     ImageInfo,
     PortBinding,
+    Snapshot,
 )
 from tui.adapters.sanitize import clean_line
 
@@ -130,6 +131,11 @@ class DockerEngine(ContainersMixin, ImagesMixin, VolumesMixin, NetworksMixin, Lo
     def watch_containers(self) -> ContainerSubscription:
         """A subscription to the engine's one shared container feed: a Snapshot, then the changes."""
         return ContainerSubscription(self._containers)
+
+    def containers_at_hand(self) -> Snapshot[ContainerInfo] | None:
+        """The shared feed's list, if it already has one (no request: safe on the event loop)."""
+        items = self._containers.current()
+        return None if items is None else Snapshot(items)
 
     def start_watching_containers(self) -> None:
         """Open the shared container feed now, in its own thread (the first screen lists containers)."""

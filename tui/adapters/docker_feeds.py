@@ -354,6 +354,11 @@ class ContainerHub:
             self._feed = feed = self._make_feed()
             threading.Thread(target=self._pump, args=(feed,), daemon=True, name="docker-containers").start()
 
+    def current(self) -> tuple[Any, ...] | None:
+        """The containers as the stream has them now, if it has listed them (and is not down)."""
+        with self._lock:
+            return tuple(self._items.values()) if self._synced else None
+
     def unsubscribe(self, subscriber: ContainerSubscription) -> None:
         with self._lock:
             if subscriber in self._subscribers:

@@ -23,8 +23,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import yaml
-
 from tui.adapters.errors import InvalidInput, Unavailable
 from tui.adapters.sanitize import clean_line
 
@@ -101,6 +99,8 @@ def config_paths(explicit: str | None) -> list[str]:
 
 def load(explicit: str | None = None) -> Kubeconfig:
     """Read and merge the kubeconfig files; InvalidInput when none can be read or one is not YAML."""
+    import yaml  # here, in a worker: not on the start-up path to the first screen
+
     paths = config_paths(explicit)
     clusters: dict[str, tuple[dict[str, Any], str]] = {}
     users: dict[str, tuple[dict[str, Any], str]] = {}

@@ -169,7 +169,6 @@ class ComposeView(DockerView):
         return self._engines[1]
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.set_interval(MODEL_POLL_SECONDS, self.check_files)
 
     # ---- rows: the stacks the containers form, and the opened ones

@@ -21,19 +21,14 @@ from textual.widgets import Sparkline, Static
 from textual.worker import get_current_worker
 
 from tui.actions import ActionObject, Gateway
-from tui.adapters.docker_containers import StatsSample, cpu_percent, inspect_text, masked_env
+from tui.adapters.docker_containers import StatsSample, cpu_percent
 from tui.adapters.docker_engine import DockerEngine
 from tui.adapters.errors import BackendError
 from tui.adapters.live import LiveFeed
 from tui.adapters.models import ContainerInfo, Deleted, Snapshot, Upserted
-from tui.adapters.sanitize import clean_line
-from tui.adapters.secrets import is_secret_name
 from tui.config import app_config
 from tui.format import human_size
 from tui.views.live_view import DockerView, action_bindings
-from tui.views.log_screen import container_log_screen
-from tui.views.run_form import run_from_form
-from widgets.detail_screen import DetailScreen, Section
 from widgets.prompt import PromptDialog
 from widgets.resource_table import Column, ResourceTable
 
@@ -91,6 +86,9 @@ class ContainersView(DockerView):
     def engine_feed(self, engine: DockerEngine) -> LiveFeed[Any]:
         return engine.watch_containers()
 
+    def list_at_hand(self) -> Snapshot[ContainerInfo] | None:
+        return self.engine.containers_at_hand()  # the stream opened at start-up (tui.cli) has usually listed
+
     def __init__(self, engine: DockerEngine, gateway: Gateway, **kwargs: Any) -> None:
         super().__init__(engine, gateway, **kwargs)
         self.show_all = True
@@ -118,12 +116,10 @@ class ContainersView(DockerView):
             yield Sparkline([], id="mem-spark")
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.stats_every = app_config(self.app).stats.refresh_seconds  # only containers on screen are sampled
         self.sample_stats()
 
     def on_unmount(self) -> None:
-        super().on_unmount()
         self._stop_stats.set()
 
     # ---- what is listed
@@ -219,12 +215,18 @@ class ContainersView(DockerView):
             "container.remove_volumes": lambda o: engine.remove_container(o.id, volumes=True),
         }
 
+    # Screens opened from here are imported when first opened: this view is on the start-up path, they are not.
+
     def action_logs(self) -> None:
+        from tui.views.log_screen import container_log_screen
+
         record = self.table.selected
         if record is not None:
             self.app.push_screen(container_log_screen(self.engine, record))
 
     def action_run_form(self) -> None:
+        from tui.views.run_form import run_from_form
+
         record = self.table.selected
         self.run_worker(
             run_from_form(self, self.engine, record.image if record else None),
@@ -282,7 +284,9 @@ class ContainersView(DockerView):
             output.append(f"exit code {result.exit_code}\n\n{result.output}")
 
         if await self.execute("container.exec", [record], run, details={"command": command}) == "done":
-            self.app.push_screen(DetailScreen(f"{record.name}: {command}", [Section("Output", text=output[0])]))
+            from tui.views.container_detail import output_screen
+
+            self.app.push_screen(output_screen(record, command, output[0]))
 
     @work(exit_on_error=False, group="inspect")
     async def action_inspect(self) -> None:
@@ -294,69 +298,9 @@ class ContainersView(DockerView):
         except BackendError as error:
             self.notify(str(error), severity="error")
             return
-        self.app.push_screen(DetailScreen(f"container {record.name}", inspect_sections(record, raw)))
+        from tui.views.container_detail import inspect_screen
+
+        self.app.push_screen(inspect_screen(record, raw))
 
     async def _in_thread(self, call: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.to_thread(call, *args)
-
-
-def env_section(env: list[str]) -> Section:
-    """Environment with secret-looking values masked; v on such a row reveals it, on this screen only."""
-    hidden = {
-        n: clean_line(item.partition("=")[2])
-        for n, item in enumerate(env)
-        if is_secret_name(item.partition("=")[0])
-    }
-    return Section("Env", columns=("NAME", "VALUE"), rows=tuple(masked_env(env)), hidden=hidden)
-
-
-def inspect_sections(record: ContainerInfo, raw: dict[str, Any]) -> list[Section]:
-    """Summary, environment (secrets masked), mounts, ports, networks, labels and the raw JSON."""
-    config = raw.get("Config") or {}
-    host = raw.get("HostConfig") or {}
-    state = raw.get("State") or {}
-    networks = (raw.get("NetworkSettings") or {}).get("Networks") or {}
-    restart = (host.get("RestartPolicy") or {}).get("Name") or "no"
-    summary = "\n".join(
-        [
-            f"name        {record.name}",
-            f"id          {record.id}",
-            f"image       {record.image} ({record.image_id.removeprefix('sha256:')[:12]})",
-            f"state       {record.status}",
-            f"started     {state.get('StartedAt', '')}",
-            f"exit code   {state.get('ExitCode', '')}",
-            f"command     {record.command}",
-            f"hostname    {config.get('Hostname', '')}",
-            f"restart     {restart}",
-            f"compose     {record.compose_project or '-'} / {record.compose_service or '-'}",
-        ]
-    )
-    text = inspect_text(raw)
-    return [
-        Section("Summary", text=summary),
-        env_section(config.get("Env") or []),
-        Section(
-            "Mounts",
-            columns=("TYPE", "SOURCE", "DESTINATION", "MODE"),
-            rows=tuple(
-                (
-                    str(m.get("Type", "")),
-                    str(m.get("Name") or m.get("Source", "")),
-                    str(m.get("Destination", "")),
-                    "rw" if m.get("RW") else "ro",
-                )
-                for m in raw.get("Mounts") or []
-            ),
-        ),
-        Section("Ports", columns=("PORT",), rows=tuple((str(p),) for p in record.ports)),
-        Section(
-            "Networks",
-            columns=("NETWORK", "IP", "ALIASES"),
-            rows=tuple(
-                (name, str(n.get("IPAddress", "")), ", ".join(n.get("Aliases") or []))
-                for name, n in networks.items()
-            ),
-        ),
-        Section("Labels", columns=("LABEL", "VALUE"), rows=record.labels),
-        Section("JSON", text=text),
-    ]

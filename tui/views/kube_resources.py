@@ -236,12 +236,10 @@ class KubeResourceView(KubeView):
         return kr.watch_kind(self.cluster, self.kind, namespace, selector)
 
     def on_mount(self) -> None:
-        super().on_mount()
         if self.kind.name == "nodes":
             self.follow_placements()
 
     def on_unmount(self) -> None:
-        super().on_unmount()
         if self._placement_feed is not None:
             self._placement_feed.close()
 

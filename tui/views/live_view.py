@@ -29,8 +29,7 @@ from widgets.resource_table import Column, ResourceTable
 from widgets.text_index import TextIndex
 
 INDEX_SLICE = 2_000  # records given a search text between two yields to the event loop (~20 ms)
-HIDDEN_START_DELAY = 0.3  # seconds after the shown view's first list before hidden views start
-BACKGROUND_START = 3.0  # seconds after mount at the latest, hidden views start following their feeds
+HIDDEN_START_DELAY = 0.3  # seconds after the shown view's first list before the hidden areas open
 
 
 class LiveView(Vertical):
@@ -57,6 +56,9 @@ class LiveView(Vertical):
         def __init__(self, backend: str, ok: bool, detail: str = "") -> None:
             super().__init__()
             self.backend, self.ok, self.detail = backend, ok, detail
+
+    class Settled(Message):
+        """Bubbles to the app: this view's first list has been on screen a moment (the hidden areas may open)."""
 
     def __init__(self, open_feed: Callable[[], LiveFeed[Any]], gateway: Gateway, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -162,14 +164,20 @@ class LiveView(Vertical):
     def on_mount(self) -> None:
         if any(c.volatile for c in self.COLUMNS):
             self.set_interval(5, self.table.refresh_volatile)
-        self.set_timer(BACKGROUND_START, self.start)  # in case the shown view never gets its first list
+        at_hand = self.list_at_hand()
+        if at_hand is not None:  # in the first frame; the feed brings the list again, then what changed
+            self._on_delta(self.FeedDelta(at_hand))
+
+    def list_at_hand(self) -> Snapshot[Any] | None:
+        """A list the backend already holds, to show before the feed starts (none unless a view says so)."""
+        return None
 
     def on_show(self) -> None:
         self.start()
 
     def start(self) -> None:
-        """Follow the feed, once: when the view is first shown, else once the shown view has its first list
-        (views of hidden areas then start in the background, so they never compete with the first paint)."""
+        """Follow the feed, once: when the view is first shown, else when the app opens the hidden areas (after
+        the shown view's first list, so that they never compete with the first paint)."""
         if not self._started:
             self._started = True
             self.follow()
@@ -207,15 +215,13 @@ class LiveView(Vertical):
             self._show_status(self.summary())
             return
         if self.last_updated is None:  # the first list is complete: a moment after it is painted, the hidden
-            self.set_timer(HIDDEN_START_DELAY, self._start_all)  # views start (keys typed at once come first)
+            self.set_timer(HIDDEN_START_DELAY, self._settled)  # areas open (keys typed at once come first)
         self.last_updated = datetime.now()  # when the table last equalled the truth
         self._show_status(self.summary())
 
-    def _start_all(self) -> None:
-        if not self.is_on_screen:  # the user went to another area first: its view's first list starts them
-            return
-        for view in self.screen.query(LiveView):
-            view.start()
+    def _settled(self) -> None:
+        if self.is_on_screen:  # else the user went to another area first: its view's first list opens them
+            self.post_message(self.Settled())
 
     @property
     def listing(self) -> bool:

@@ -110,7 +110,7 @@ async def test_readonly_no_registry_action_sends_a_mutating_request_or_spawns_an
                         driven.append((spec.id, via, record["confirmation"] if record else "no record"))
                 keys = storm_keys(app)
                 rng = random.Random(SEED)
-                app.action_area("containers")
+                await app.action_area("containers")
                 deadline = time.monotonic() + STORM_SECONDS
                 while pressed < STORM_KEYS and time.monotonic() < deadline:
                     await pilot.press(rng.choice(keys))

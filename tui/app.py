@@ -128,8 +128,7 @@ class PortsideApp(App[None]):
         asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=WORKER_THREADS))
 
     def on_mount(self) -> None:
-        self.apply_config()
-        self.probe("docker")  # the Kubernetes area is probed once its views start (LiveView.BackendHealth)
+        self.apply_config()  # each backend is probed for its version on the first word from its views
         self.area_table(FIRST_AREA).focus()
         self.set_timer(GC_LATEST, self.started)  # an engine that never answers must not keep it off
         self.set_timer(HIDDEN_AREAS_LATEST, self._open_hidden_areas)

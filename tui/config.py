@@ -28,7 +28,6 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import tomllib
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -207,6 +206,8 @@ def load_config(path: Path, *, explicit: bool = True) -> Config:
 
 
 def parse_config(text: str, path: Path) -> Config:
+    import tomllib  # here: most starts have no config file, and every start counts (issue #7)
+
     config = Config(path=path)
     try:
         raw = tomllib.loads(text)

@@ -7,8 +7,6 @@ import shutil
 import subprocess
 from typing import Any
 
-import yaml
-
 from tui.adapters.errors import BackendError, InvalidInput, Unavailable
 from tui.adapters.http_chunked import chunked_body
 from tui.adapters.kube_cluster import KubeCluster
@@ -95,6 +93,8 @@ def exec_in_pod(
 
 def object_yaml(raw: dict[str, Any]) -> str:
     """An object as YAML for display: managedFields dropped, Secret values masked, terminal controls removed."""
+    import yaml  # loaded when first shown: not on the path to the first list (issue #7)
+
     shown = dict(raw)
     metadata = dict(shown.get("metadata") or {})
     metadata.pop("managedFields", None)

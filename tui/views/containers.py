@@ -117,7 +117,7 @@ class ContainersView(DockerView):
 
     def on_mount(self) -> None:
         self.stats_every = app_config(self.app).stats.refresh_seconds  # only containers on screen are sampled
-        self.sample_stats()
+        self.call_after_refresh(self.sample_stats)  # after the first frame, which it would slow
 
     def on_unmount(self) -> None:
         self._stop_stats.set()

@@ -14,11 +14,8 @@ from textual.containers import Vertical
 from textual.widgets import ContentSwitcher
 
 from tui.actions import Gateway
-from tui.adapters import kube_resources as kr
 from tui.adapters.errors import BackendError
 from tui.adapters.kube_cluster import KubeCluster
-from tui.views.kube_apply import apply_manifest
-from tui.views.kube_resources import kube_view
 from tui.views.live_view import LiveView, action_bindings
 from tui.views.pods import PodsView
 from widgets.resource_table import ResourceTable
@@ -44,6 +41,10 @@ class KubeArea(Vertical):
 
     async def show(self, kind: str) -> None:
         """Switch to a kind by any of its names (pods, po, deployments, deploy, ...)."""
+        # The other kinds' modules load when one is first asked for: pods come first (start-up, issue #7).
+        from tui.adapters import kube_resources as kr
+        from tui.views.kube_resources import kube_view
+
         found = kr.resource_kind(kind)
         view_id = f"{found.name}-view"
         switcher = self.query_one(ContentSwitcher)
@@ -70,4 +71,6 @@ class KubeArea(Vertical):
 
     @work(exit_on_error=False, group="actions")
     async def apply_file(self) -> None:
+        from tui.views.kube_apply import apply_manifest
+
         await apply_manifest(self, self.cluster, self.gateway)

@@ -16,16 +16,12 @@ from textual.message import Message
 
 from tui.actions import ActionObject, Outcome
 from tui.adapters.errors import BackendError
-from tui.adapters.kube_pods import events_for, exec_in_pod, get_pod, object_yaml
+from tui.adapters.kube_pods import events_for, exec_in_pod, get_pod
 from tui.adapters.live import LiveFeed
 from tui.adapters.models import PodInfo
-from tui.adapters.sanitize import clean_line
 from tui.format import age
-from tui.views.kube_apply import start_edit
 from tui.views.kube_view import KubeView
 from tui.views.live_view import action_bindings
-from tui.views.log_screen import pod_log_screen
-from widgets.detail_screen import DetailScreen, Section
 from widgets.prompt import PromptDialog
 from widgets.resource_table import Column
 
@@ -94,6 +90,8 @@ class PodsView(KubeView):
         container = await self._choose_container(pod)
         if container is None:
             return
+        from tui.views.log_screen import pod_log_screen  # screens load when first opened (start-up, issue #7)
+
         self.app.push_screen(pod_log_screen(self.cluster, pod.namespace, pod.name, container, previous=previous))
 
     @work(exit_on_error=False, group="actions")
@@ -137,7 +135,9 @@ class PodsView(KubeView):
         except BackendError as error:
             self.notify(str(error), severity="error")
             return
-        self.app.push_screen(DetailScreen(f"pod {pod.namespace}/{pod.name}", describe_sections(pod, raw, events)))
+        from tui.views.pod_detail import describe_screen
+
+        self.app.push_screen(describe_screen(pod, raw, events))
 
     @work(exit_on_error=False, group="pod-open")
     async def action_yaml(self) -> None:
@@ -149,9 +149,9 @@ class PodsView(KubeView):
         except BackendError as error:
             self.notify(str(error), severity="error")
             return
-        self.app.push_screen(
-            DetailScreen(f"pod {pod.namespace}/{pod.name}", [Section("YAML", text=object_yaml(raw))])
-        )
+        from tui.views.pod_detail import yaml_screen
+
+        self.app.push_screen(yaml_screen(pod, raw))
 
     @work(exit_on_error=False, group="actions")
     async def exec_command(self) -> None:
@@ -181,15 +181,18 @@ class PodsView(KubeView):
             output.append(f"exit code {result.exit_code}\n\n{result.output}")
 
         if await self.execute("pod.exec", [pod], run, details={"command": command}) == Outcome.DONE:
-            title = f"{pod.namespace}/{pod.name} · {container}: {command}"
-            self.app.push_screen(DetailScreen(title, [Section("Output", text=output[0])]))
+            from tui.views.pod_detail import output_screen
+
+            self.app.push_screen(output_screen(f"{pod.namespace}/{pod.name} · {container}: {command}", output[0]))
 
     def action_act(self, action_id: str) -> None:
         if action_id == "pod.shell":
             self.action_shell()
         elif action_id == "pod.exec":
             self.exec_command()
-        elif action_id == "pod.edit":  # e: the pod's YAML in $EDITOR (tui/views/kube_apply)
+        elif action_id == "pod.edit":  # e: the pod's YAML in $EDITOR
+            from tui.views.kube_apply import start_edit
+
             start_edit(self, self.cluster, "pod")
         else:
             super().action_act(action_id)
@@ -212,33 +215,3 @@ class PodsView(KubeView):
 
 # bash, else ash, else sh: the first shell the container has (RELIABILITY: argv, the script runs in the pod)
 FIRST_SHELL = "command -v bash >/dev/null && exec bash; command -v ash >/dev/null && exec ash; exec sh"
-
-
-def describe_sections(pod: PodInfo, raw: dict[str, Any], events: list[tuple[str, ...]]) -> list[Section]:
-    status = raw.get("status") or {}
-    conditions = ", ".join(
-        f"{c.get('type')}={c.get('status')}" for c in status.get("conditions") or [] if isinstance(c, dict)
-    )
-    summary = "\n".join(
-        [
-            f"name        {pod.name}",
-            f"namespace   {pod.namespace}",
-            f"status      {pod.status} (phase {pod.phase})",
-            f"node        {pod.node or '-'}",
-            f"ip          {pod.ip or '-'}",
-            f"owner       {pod.owner or '-'}",
-            f"restarts    {pod.restarts}",
-            f"conditions  {clean_line(conditions)}",
-            f"labels      {', '.join(f'{k}={v}' for k, v in pod.labels)}",
-        ]
-    )
-    return [
-        Section("Summary", text=summary),
-        Section(
-            "Containers",
-            columns=("NAME", "STATE", "REASON", "READY", "RESTARTS"),
-            rows=tuple((c.name, c.state, c.reason, str(c.ready), str(c.restarts)) for c in pod.containers),
-        ),
-        Section("Events", columns=("LAST SEEN", "TYPE", "REASON", "COUNT", "MESSAGE"), rows=tuple(events)),
-        Section("YAML", text=object_yaml(raw)),
-    ]

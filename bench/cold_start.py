@@ -10,13 +10,50 @@ from pathlib import Path
 from bench.common import NAMESPACE, emit, median, wall_time
 from bench.fixtures import docker_api
 from bench.pty_harness import TuiProcess, any_name_visible, count_at_least
+from bench.textual_floor import ROW
 
 PORTSIDE = str(Path(__file__).resolve().parent.parent / ".venv" / "bin" / "portside")
+FLOOR_ARGV = [str(Path(PORTSIDE).with_name("python")), str(Path(__file__).with_name("textual_floor.py"))]
 DTUI = str(Path.home() / ".cache" / "portside" / "bench-venv" / "bin" / "dtui")
 CONTAINERS_SUMMARY = r"(\d+) (?:of \d+ )?containers"
 PODS_SUMMARY = r"(\d+) (?:of \d+ )?pods"
 POD_ROW = re.compile(r"\S+\s+\S+\s+\d+/\d+\s")
 DTUI_ROW = re.compile(r"^│ [●○] +\S")
+
+
+def textual_floor(scenario: int, reps: int) -> float | None:
+    """A bare Textual app's cold start to its one row (bench/textual_floor.py), under the same harness: what any
+    Textual app costs on this machine at this moment, to set portside's first row against."""
+    firsts, cpu = [], []
+    for _ in range(reps):
+        with TuiProcess(FLOOR_ARGV) as tui:
+            first = tui.wait_for(any_name_visible({ROW}), 60)
+            cpu.append(tui.cpu_at_match)
+            if first is not None:
+                firsts.append(first)
+    value = median(firsts)
+    emit(
+        scenario,
+        "bare Textual app: cold start to first painted row",
+        value,
+        "s",
+        reps=len(firsts),
+        cpu_s=median(cpu),
+    )
+    return value
+
+
+def against_floor(scenario: int, what: str, n: int, value: float | None, floor: float | None) -> None:
+    """The first-row figure again, as a multiple of the bare Textual app's (measured minutes apart)."""
+    emit(
+        scenario,
+        f"{what}: first painted row, against a bare Textual app",
+        value,
+        "s",
+        n=n,
+        baseline=floor,
+        baseline_what="bare Textual app, same run",
+    )
 
 
 def container_names() -> tuple[set[str], int]:
@@ -29,7 +66,9 @@ def portside_argv(*args: str) -> list[str]:
     return [PORTSIDE, "--context", "sandbox-admin", *args]
 
 
-def containers_cold_start(n: int, reps: int, baseline: float, *, rss: bool = False) -> float | None:
+def containers_cold_start(
+    n: int, reps: int, baseline: float, floor: float | None, *, rss: bool = False
+) -> float | None:
     """Scenario 1 at one N: first painted row and synced list, median of ``reps`` fresh processes."""
     names, total = container_names()
     firsts, synced, rss_values, cpu = [], [], [], []
@@ -62,6 +101,7 @@ def containers_cold_start(n: int, reps: int, baseline: float, *, rss: bool = Fal
         listed=total,
         note=None if firsts else "no row appeared within 60 s",
     )
+    against_floor(1, "containers", n, value, floor)
     emit(
         1,
         "containers: cold start to fully synced list",
@@ -141,7 +181,7 @@ def steady_cpu(label: str, n: int, seconds: float, target: float, *, pods: bool 
     )
 
 
-def pods_cold_start(n: int, reps: int, baseline: float, *, rss: bool = False) -> None:
+def pods_cold_start(n: int, reps: int, baseline: float, floor: float | None, *, rss: bool = False) -> None:
     """Scenario 2 at one N: pods view (key 4 typed at once), first painted row and the fully synced list."""
     firsts, synced, rss_values, cpu, cpu_full = [], [], [], [], []
     for _ in range(reps):
@@ -170,6 +210,7 @@ def pods_cold_start(n: int, reps: int, baseline: float, *, rss: bool = False) ->
         reps=len(firsts),
         cpu_s=median(cpu),
     )
+    against_floor(2, "pods", n, median(firsts), floor)
     emit(
         2,
         "pods: cold start to fully synced list",

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import docker
+import psutil
 
 from bench.common import BUSYBOX, LABEL, LABEL_KEY, LABEL_VALUE, NAMESPACE, PREFIX, log
 from tui.adapters.errors import BackendError, Conflict, NotFound
@@ -25,6 +26,34 @@ FAKE_SCHEDULER = "portside-bench-no-such-scheduler"
 
 def docker_api() -> docker.APIClient:
     return docker.APIClient(base_url=os.environ.get("DOCKER_HOST"), version="auto", timeout=120)
+
+
+DOCKER_DAEMONS = ("dockerd", "containerd")
+KUBE_DAEMONS = ("kube-apiserver", "etcd", "kube-controller-manager")
+
+
+def wait_quiet(daemons: Iterable[str], *, below: float = 0.05, window: float = 1.0, timeout: float = 30) -> None:
+    """Wait until these daemons together use less than ``below`` of a core over ``window`` seconds. Objects
+    just created keep them busy for a while; a cold start measured meanwhile would measure that too (and so
+    would its baseline)."""
+    wanted = set(daemons)
+    procs = [p for p in psutil.process_iter(["name"]) if p.info["name"] in wanted]
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        before = sum(_cpu_seconds(p) for p in procs)
+        time.sleep(window)
+        used = (sum(_cpu_seconds(p) for p in procs) - before) / window
+        if used < below:
+            log(f"{'/'.join(sorted(wanted))} quiet after {time.monotonic() - started:.1f}s")
+            return
+    log(f"{'/'.join(sorted(wanted))} still busy after {timeout:.0f}s; measuring anyway")
+
+
+def _cpu_seconds(proc: psutil.Process) -> float:
+    with contextlib.suppress(psutil.Error):
+        times = proc.cpu_times()
+        return float(times.user + times.system)
+    return 0.0
 
 
 def container_name(i: int) -> str:

@@ -47,7 +47,7 @@ FULL = Sizes(
     containers=(0, 100, 1000),
     pods=(1000, 10000),
     rows=(10_000, 100_000),
-    reps=3,
+    reps=5,
     cpu_seconds=60,
     cpu_containers=(50, 500),
     event_containers=500,
@@ -80,12 +80,14 @@ def docker_scenarios(wanted: set[int], size: Sizes) -> None:
     if 6 in wanted:
         cold_start.steady_cpu("idle (no bench containers)", 0, size.cpu_seconds, 1.0)
     if wanted & {1, 7, 9}:
+        floor = cold_start.textual_floor(1, size.reps)
         made = 0
         for n in size.containers:
             fixtures.create_containers(n - made, start_at=made)
             made = n
+            fixtures.wait_quiet(fixtures.DOCKER_DAEMONS)
             baseline = cold_start.docker_ps_baseline()
-            first = cold_start.containers_cold_start(n, size.reps, baseline, rss=n == max(size.containers))
+            first = cold_start.containers_cold_start(n, size.reps, baseline, floor, rss=n == max(size.containers))
             if 9 in wanted:
                 cold_start.dtui_cold_start(n, size.reps, first)
         fixtures.remove_containers()
@@ -110,6 +112,7 @@ def kube_scenarios(wanted: set[int], size: Sizes) -> None:
     cluster = fixtures.kube()
     try:
         fixtures.ensure_namespace(cluster)
+        floor = cold_start.textual_floor(2, size.reps) if 2 in wanted else None
         made = 0
         for n in size.pods:
             seconds = fixtures.create_pods(cluster, n - made, start_at=made)
@@ -117,8 +120,9 @@ def kube_scenarios(wanted: set[int], size: Sizes) -> None:
             made = n
             largest = n == max(size.pods)
             if 2 in wanted or (7 in wanted and largest):
+                fixtures.wait_quiet(fixtures.KUBE_DAEMONS)
                 baseline = cold_start.kubectl_baseline()
-                cold_start.pods_cold_start(n, size.reps if 2 in wanted else 1, baseline, rss=largest)
+                cold_start.pods_cold_start(n, size.reps if 2 in wanted else 1, baseline, floor, rss=largest)
             if largest and 6 in wanted:
                 cold_start.steady_cpu(f"{n} pods, no churn", n, size.cpu_seconds, 2.0, pods=True)
             if largest and 4 in wanted:
@@ -158,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
                 kube_scenarios(wanted, size)
             if 5 in wanted:
                 for n in size.rows:
-                    asyncio.run(table_bench.table_figures(n, size.reps + 2))
+                    asyncio.run(table_bench.table_figures(n, size.reps))
     except KeyboardInterrupt:
         log("interrupted: cleaned up")
         return 130

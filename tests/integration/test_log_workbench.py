@@ -98,4 +98,5 @@ def test_a_flood_the_consumer_cannot_keep_up_with_is_skipped_counted_and_marked_
     assert skipped > 0 and markers, "the stalled consumer skipped nothing"
     assert sum(int(m.text.split()[1].replace(",", "")) for m in markers) == skipped
     assert len(numbers) + skipped == 300_000  # every line shown or counted, none twice
-    assert numbers == sorted(numbers) and numbers[-1] == 300_000 and lines[-1].text == "END"
+    # The last piece read is shown: it ends on END. 300000 may have come in a piece of its own before it.
+    assert numbers == sorted(numbers) and lines[-1].text == "END"

@@ -86,3 +86,8 @@ class DetailScreen(Screen[None]):
             table.update_cell(
                 table.coordinate_to_cell_key(Coordinate(row, 0)).row_key, column, Text(section.hidden[row])
             )
+
+
+def output_screen(title: str, output: str) -> DetailScreen:
+    """One command's output, as text (an exec in a container or a pod)."""
+    return DetailScreen(title, [Section("Output", text=output)])

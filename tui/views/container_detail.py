@@ -1,6 +1,6 @@
-"""A container's detail screens: inspect (environment masked until revealed) and an exec command's output.
+"""A container's inspect screen (environment masked until revealed).
 
-Imported when one is opened: the containers view is on the start-up path, these screens are not.
+Imported when opened: the containers view is on the start-up path, this screen is not.
 """
 
 from __future__ import annotations
@@ -16,10 +16,6 @@ from widgets.detail_screen import DetailScreen, Section
 
 def inspect_screen(record: ContainerInfo, raw: dict[str, Any]) -> DetailScreen:
     return DetailScreen(f"container {record.name}", inspect_sections(record, raw))
-
-
-def output_screen(record: ContainerInfo, command: str, output: str) -> DetailScreen:
-    return DetailScreen(f"{record.name}: {command}", [Section("Output", text=output)])
 
 
 def env_section(env: list[str]) -> Section:

@@ -284,9 +284,9 @@ class ContainersView(DockerView):
             output.append(f"exit code {result.exit_code}\n\n{result.output}")
 
         if await self.execute("container.exec", [record], run, details={"command": command}) == "done":
-            from tui.views.container_detail import output_screen
+            from widgets.detail_screen import output_screen
 
-            self.app.push_screen(output_screen(record, command, output[0]))
+            self.app.push_screen(output_screen(f"{record.name}: {command}", output[0]))
 
     @work(exit_on_error=False, group="inspect")
     async def action_inspect(self) -> None:

@@ -1,4 +1,4 @@
-"""A pod's detail screens: describe (summary, containers, events, YAML), its YAML, an exec command's output.
+"""A pod's detail screens: describe (summary, containers, events, YAML) and its YAML.
 
 Imported when one is opened: the pods view is on the path to the first screen of pods, these are not.
 """
@@ -19,10 +19,6 @@ def describe_screen(pod: PodInfo, raw: dict[str, Any], events: list[tuple[str, .
 
 def yaml_screen(pod: PodInfo, raw: dict[str, Any]) -> DetailScreen:
     return DetailScreen(f"pod {pod.namespace}/{pod.name}", [Section("YAML", text=object_yaml(raw))])
-
-
-def output_screen(title: str, output: str) -> DetailScreen:
-    return DetailScreen(title, [Section("Output", text=output)])
 
 
 def describe_sections(pod: PodInfo, raw: dict[str, Any], events: list[tuple[str, ...]]) -> list[Section]:

@@ -181,7 +181,7 @@ class PodsView(KubeView):
             output.append(f"exit code {result.exit_code}\n\n{result.output}")
 
         if await self.execute("pod.exec", [pod], run, details={"command": command}) == Outcome.DONE:
-            from tui.views.pod_detail import output_screen
+            from widgets.detail_screen import output_screen
 
             self.app.push_screen(output_screen(f"{pod.namespace}/{pod.name} · {container}: {command}", output[0]))
 

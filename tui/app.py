@@ -181,9 +181,12 @@ class PortsideApp(App[None]):
 
     async def _open_all_areas(self) -> None:
         for area, _ in AREAS:
+            if not self.is_running:  # quitting: a view mounted or started now would never be unmounted
+                return
             await self.open_area(area)  # one at a time: keys typed meanwhile are handled in between
-        for view in self.screen_stack[0].query(LiveView):
-            view.start()
+        if self.is_running:
+            for view in self.screen_stack[0].query(LiveView):
+                view.start()
 
     # ---- the config file: theme, keys, warnings; per-target policies in the target bar and the frame
 

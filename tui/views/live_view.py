@@ -71,6 +71,7 @@ class LiveView(Vertical):
         self.search_index = TextIndex(())  # made in compose(): some views set their COLUMNS after __init__
         self._status: tuple[str, bool] | None = None
         self._started = False
+        self._unmounted = False
         self._table: ResourceTable | None = None
         self._listing: set[str] | None = None  # keys of the list arriving page by page; None once synced
 
@@ -183,6 +184,8 @@ class LiveView(Vertical):
             self.follow()
 
     def on_unmount(self) -> None:
+        # Set before self.feed is read; follow reads it after setting self.feed: one of the two closes the feed.
+        self._unmounted = True
         if self.feed is not None:
             self.feed.close()
 
@@ -190,6 +193,9 @@ class LiveView(Vertical):
     def follow(self) -> None:
         worker = get_current_worker()
         self.feed = feed = self.open_feed()  # may read a kubeconfig: off the event loop
+        if self._unmounted:  # while it opened (areas opened as the app quits): on_unmount saw no feed
+            feed.close()
+            return
         for delta in feed.paged():
             if worker.is_cancelled:
                 feed.close()

@@ -1,16 +1,15 @@
-"""Docker Engine adapter over docker-py's low-level APIClient (plain dicts, no model objects)."""
+"""Docker Engine adapter: the tables' reads over ``docker_http``, the rest over docker-py's low-level APIClient
+(plain dicts, no model objects), imported by the first call that needs it."""
 
 from __future__ import annotations
 
 import os
-from typing import Any
-
-import docker
-import docker.errors
+from typing import TYPE_CHECKING, Any
 
 from tui.adapters.docker_containers import ContainersMixin
 from tui.adapters.docker_errors import timestamp, translated_errors
 from tui.adapters.docker_feeds import ContainerFeed, ContainerHub, ContainerSubscription, RelistFeed
+from tui.adapters.docker_http import DockerHTTP, JsonLines
 from tui.adapters.docker_images import ImagesMixin
 from tui.adapters.docker_logs import LogsMixin
 from tui.adapters.docker_networks import NetworksMixin
@@ -24,6 +23,9 @@ from tui.adapters.models import (
     Snapshot,
 )
 from tui.adapters.sanitize import clean_line
+
+if TYPE_CHECKING:
+    import docker
 
 DEFAULT_HOST = "unix:///var/run/docker.sock"
 
@@ -73,12 +75,15 @@ class DockerEngine(ContainersMixin, ImagesMixin, VolumesMixin, NetworksMixin, Lo
         self.endpoint = base_url or os.environ.get("DOCKER_HOST") or DEFAULT_HOST
         self._timeout = timeout
         self._client: docker.APIClient | None = None
+        self.http = DockerHTTP(self.endpoint, timeout)
         # Every view of containers shares one event stream and one state (see ContainerHub).
         self._containers = ContainerHub(lambda: ContainerFeed(self))
 
     def api(self) -> docker.APIClient:
         """The low-level client, created on first use; version="auto" negotiates the API version."""
         if self._client is None:
+            import docker  # ~0.13 s with requests and urllib3: not before the first call that needs it
+
             with translated_errors("connect"):
                 self._client = docker.APIClient(base_url=self.endpoint, version="auto", timeout=self._timeout)
         return self._client
@@ -89,8 +94,7 @@ class DockerEngine(ContainersMixin, ImagesMixin, VolumesMixin, NetworksMixin, Lo
             self._client = None
 
     def version(self) -> EngineVersion:
-        with translated_errors("version"):
-            info = self.api().version()
+        info = self.http.get("version", "/version")
         return EngineVersion(
             endpoint=self.endpoint,
             version=f"{clean_line(str(info.get('Version', '?')))} (API {clean_line(str(info.get('ApiVersion', '?')))})",
@@ -102,14 +106,13 @@ class DockerEngine(ContainersMixin, ImagesMixin, VolumesMixin, NetworksMixin, Lo
         """Every container, or only those of ``ids`` (one request for all of them: a sparse list)."""
         if ids is not None and not ids:
             return []
-        filters = {"id": ids} if ids is not None else None
-        with translated_errors("list containers"):
-            return [container_from_api(c) for c in self.api().containers(all=all, filters=filters)]
+        query = {"all": all, "filters": {"id": ids} if ids is not None else None}
+        return [container_from_api(c) for c in self.http.get("list containers", "/containers/json", query)]
 
     def get_container(self, container_id: str) -> ContainerInfo | None:
         """One container by id, or None when it no longer exists (one small request, not a relist)."""
-        with translated_errors(f"container {container_id[:12]}"):
-            found = self.api().containers(all=True, filters={"id": container_id})
+        query = {"all": True, "filters": {"id": [container_id]}}
+        found = self.http.get(f"container {container_id[:12]}", "/containers/json", query)
         return container_from_api(found[0]) if found else None
 
     def start_container(self, container_id: str) -> None:
@@ -144,13 +147,12 @@ class DockerEngine(ContainersMixin, ImagesMixin, VolumesMixin, NetworksMixin, Lo
     # ---- images
 
     def list_images(self) -> list[ImageInfo]:
-        with translated_errors("list images"):
-            return [image_from_api(i) for i in self.api().images()]
+        return [image_from_api(i) for i in self.http.get("list images", "/images/json")]
 
     def watch_images(self) -> RelistFeed:
         return RelistFeed(self, ("image",), self.list_images)
 
-    def events(self, kinds: tuple[str, ...], actions: tuple[str, ...] = ()) -> Any:
+    def events(self, kinds: tuple[str, ...], actions: tuple[str, ...] = ()) -> JsonLines:
         """The engine's event stream (a closable iterator of dicts), subscribed before it is returned.
 
         ``actions`` narrows it to those events, filtered by the engine (health_status matches its variants).
@@ -158,5 +160,4 @@ class DockerEngine(ContainersMixin, ImagesMixin, VolumesMixin, NetworksMixin, Lo
         filters: dict[str, list[str]] = {"type": list(kinds)}
         if actions:
             filters["event"] = list(actions)
-        with translated_errors("events"):
-            return self.api().events(decode=True, filters=filters)
+        return self.http.json_lines("events", "/events", {"filters": filters})

@@ -7,25 +7,35 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-import docker.errors
-import requests.exceptions
-
-from tui.adapters.errors import NotFound, Unavailable, error_for_status
+from tui.adapters.errors import BackendError, NotFound, Unavailable, error_for_status
 from tui.adapters.sanitize import clean_line
 
 
 @contextmanager
 def translated_errors(what: str) -> Iterator[None]:
-    """Turn docker-py and transport exceptions into our BackendError types."""
+    """Turn docker-py and transport exceptions into our BackendError types; others pass through."""
     try:
         yield
-    except docker.errors.NotFound as exc:
-        raise NotFound(f"{what}: {clean_line(str(exc.explanation or exc))}") from None
-    except docker.errors.APIError as exc:
-        status = exc.status_code or 500
-        raise error_for_status(status, f"{what}: {clean_line(str(exc.explanation or exc))}") from None
-    except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
-        raise Unavailable(f"{what}: Docker engine unreachable ({clean_line(str(exc))})") from None
+    except BackendError:
+        raise
+    except Exception as exc:
+        error = translated(what, exc)
+        if error is None:
+            raise
+        raise error from None
+
+
+def translated(what: str, exc: Exception) -> BackendError | None:
+    """Our error for a docker-py or transport exception, or None for any other."""
+    import docker.errors  # loaded already: the calls this wraps are docker-py's
+
+    if isinstance(exc, docker.errors.NotFound):
+        return NotFound(f"{what}: {clean_line(str(exc.explanation or exc))}")
+    if isinstance(exc, docker.errors.APIError):
+        return error_for_status(exc.status_code or 500, f"{what}: {clean_line(str(exc.explanation or exc))}")
+    if isinstance(exc, docker.errors.DockerException | OSError):  # requests' exceptions are OSErrors
+        return Unavailable(f"{what}: Docker engine unreachable ({clean_line(str(exc))})")
+    return None
 
 
 def timestamp(value: Any) -> datetime:

@@ -15,13 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-import docker
-import docker.utils
-import requests.exceptions
-import urllib3.exceptions
-from docker.types.daemon import CancellableStream
+from typing import TYPE_CHECKING, Any
 
 from tui.adapters.docker_errors import timestamp, translated_errors
 from tui.adapters.errors import (
@@ -33,6 +27,11 @@ from tui.adapters.errors import (
 )
 from tui.adapters.models import ContainerInfo, ImageInfo
 from tui.adapters.sanitize import clean_line
+
+if TYPE_CHECKING:
+    import docker
+    import requests
+    from docker.types.daemon import CancellableStream
 
 STREAM_TIMEOUT = 900  # a build step or a registry may be silent for long; the user can cancel at any time
 MAX_PENDING = 16 * 1024  # a build line longer than this (no newline yet) is shown cut, not held forever
@@ -59,7 +58,9 @@ def reference_error(reference: str) -> str | None:
 
 def parse_reference(reference: str) -> tuple[str, str]:
     """``"127.0.0.1:5000/a/b:v1"`` -> ``("127.0.0.1:5000/a/b", "v1")``; the tag defaults to ``latest``."""
-    repository, tag = docker.utils.parse_repository_tag(reference)
+    from docker.utils import parse_repository_tag
+
+    repository, tag = parse_repository_tag(reference)
     return repository, tag or "latest"
 
 
@@ -283,6 +284,8 @@ class ProgressStream:
     def _run(self) -> Iterator[Progress]:
         if self.cancelled:
             return
+        from docker.types.daemon import CancellableStream
+
         client = self._client_factory()
         responses: list[requests.Response] = []
         # The response is what close() must reach; docker-py's generators hide it, a session hook does not.
@@ -306,6 +309,8 @@ class ProgressStream:
             raise stream_error(self.what, self.parser.error, self._failure)
 
     def _events(self, events: Iterator[Any]) -> Iterator[Progress]:
+        import urllib3.exceptions  # loaded with docker-py, which opened the stream
+
         while not self.cancelled:
             try:
                 with translated_errors(self.what):
@@ -314,7 +319,7 @@ class ProgressStream:
                 if self.cancelled:
                     return  # the socket was shut down on purpose
                 raise
-            except (urllib3.exceptions.HTTPError, requests.exceptions.RequestException, json.JSONDecodeError):
+            except (urllib3.exceptions.HTTPError, OSError, json.JSONDecodeError):  # requests' are OSErrors
                 if self.cancelled:
                     return
                 raise Unavailable(f"{self.what}: the engine's stream broke off") from None
@@ -409,6 +414,8 @@ class ImagesMixin:
 
     def _stream_client(self) -> docker.APIClient:
         """A client of its own per stream, so its response can be reached (and closed) without a race."""
+        import docker
+
         version = self.api().api_version
         with translated_errors("connect"):
             return docker.APIClient(base_url=self.endpoint, version=version, timeout=STREAM_TIMEOUT)

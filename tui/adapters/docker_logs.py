@@ -1,29 +1,27 @@
 """Docker adapter, Container logs as a closable stream of sanitised lines.
 
-The request is made with docker-py's APIClient, but the body is read here, in whatever pieces arrive
-(``read1``), its HTTP chunks undone by ``http_chunked``: docker-py reads a TTY container's log one byte per
-call and a multiplexed one in two reads per frame, which is slow for 100,000 lines. Non-TTY logs are
+The request goes through ``docker_http`` and the body is read here, in whatever pieces arrive (``read1``), its
+HTTP chunks undone by ``http_chunked`` (docker-py reads a TTY container's log one byte per call and a
+multiplexed one in two reads per frame, which is slow for 100,000 lines). Non-TTY logs are
 multiplexed frames (8-byte header: stream, size); each frame is one log message, and with ``timestamps`` each
 message starts with an RFC 3339 time.
 """
 
 from __future__ import annotations
 
-import contextlib
+import http.client
 import struct
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
-import docker.errors
-import requests.exceptions
-import urllib3.exceptions
-from docker.types.daemon import CancellableStream
-
-from tui.adapters.docker_errors import translated_errors
 from tui.adapters.errors import BackendError, Unavailable
 from tui.adapters.http_chunked import chunked_body
 from tui.adapters.log_lines import STAMP_BYTES, LogLine, LogStream, RawLogParser, split_timestamp
 from tui.adapters.sanitize import clean_line
+
+if TYPE_CHECKING:
+    from tui.adapters.docker_http import DockerHTTP
 
 READ_SIZE = 64 * 1024
 HEADER = 8
@@ -110,7 +108,7 @@ class MultiplexedLogParser:
 
 
 def _translate(error: Exception) -> BackendError:
-    if isinstance(error, urllib3.exceptions.HTTPError | requests.exceptions.RequestException | OSError):
+    if isinstance(error, OSError | http.client.HTTPException):
         return Unavailable(f"log stream interrupted ({clean_line(str(error))})")
     return Unavailable(f"log stream failed: {type(error).__name__}: {clean_line(str(error))}")
 
@@ -118,8 +116,7 @@ def _translate(error: Exception) -> BackendError:
 class LogsMixin:
     """Mixed into DockerEngine; every method blocks: call it from a thread worker."""
 
-    def api(self) -> docker.APIClient:
-        raise NotImplementedError
+    http: DockerHTTP
 
     def container_logs(
         self,
@@ -135,48 +132,31 @@ class LogsMixin:
         ``tail=None`` starts at the beginning; ``follow`` keeps the stream open while the container runs.
         The source of each line is the container's name.
         """
-        # docker-py's private helpers (_get, _url, ...) are the ones its own logs() uses; typed stubs omit them.
-        api: Any = self.api()
-        short = container_id[:12]
-        with translated_errors(f"logs of {short}"):
-            info: dict[str, Any] = api.inspect_container(container_id)
-            params: dict[str, Any] = {
-                "stdout": 1,
-                "stderr": 1,
-                "follow": int(follow),
-                "timestamps": int(timestamps),
-                "tail": "all" if tail is None else str(max(tail, 0)),
-            }
-            if since is not None:
-                params["since"] = f"{since.timestamp():.6f}"
-            response = api._get(api._url("/containers/{0}/logs", container_id), params=params, stream=True)
-            try:
-                api._raise_for_status(response)
-                raw_socket = api._get_raw_response_socket(response)
-                if follow:
-                    # A quiet container is not a fault: no read timeout; close() shuts the socket down instead.
-                    api._disable_socket_timeout(raw_socket)
-            except BaseException:
-                response.close()
-                raise
+        what = f"logs of {container_id[:12]}"
+        path = f"/containers/{quote(container_id, safe='')}"
+        info: dict[str, Any] = self.http.get(what, f"{path}/json")
+        query: dict[str, Any] = {
+            "stdout": True,
+            "stderr": True,
+            "follow": follow,
+            "timestamps": timestamps,
+            "tail": "all" if tail is None else max(tail, 0),
+        }
+        if since is not None:
+            query["since"] = f"{since.timestamp():.6f}"
+        answer = self.http.stream(what, f"{path}/logs", query)
         name = str(info.get("Name") or "").lstrip("/")
-        source = clean_line(name) if name else short
+        source = clean_line(name) if name else container_id[:12]
         tty = bool((info.get("Config") or {}).get("Tty"))
         parser = (
             RawLogParser(source, timestamps=timestamps)
             if tty
             else MultiplexedLogParser(source, timestamps=timestamps)
         )
-        canceller = CancellableStream(iter(()), response)
-        body = chunked_body(response.raw._fp) or response.raw  # each log message is one HTTP chunk
+        body = chunked_body(answer.response) or answer.response  # each log message is one HTTP chunk
 
         def read() -> bytes:
             # One system call a piece: under load, each one waits for the GIL (LogStream batches the pieces).
             return bytes(body.read1(READ_SIZE))
 
-        def cancel() -> None:
-            with contextlib.suppress(OSError, docker.errors.DockerException):
-                canceller.close()  # shutdown() wakes a read blocked in the reader thread
-            response.close()
-
-        return LogStream(read, cancel, parser, translate=_translate)
+        return LogStream(read, answer.close, parser, translate=_translate)

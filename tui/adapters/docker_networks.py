@@ -6,15 +6,18 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
-
-import docker
+from typing import TYPE_CHECKING, Any
 
 from tui.adapters.docker_errors import translated_errors
 from tui.adapters.docker_feeds import RelistFeed
 from tui.adapters.docker_volumes import clean_json, container_name, invalid_name, parse_created
 from tui.adapters.errors import Conflict, Forbidden, InvalidInput, Unavailable
 from tui.adapters.sanitize import clean_line
+
+if TYPE_CHECKING:
+    import docker
+
+    from tui.adapters.docker_http import DockerHTTP
 
 BUILTIN_NETWORKS = frozenset({"bridge", "host", "none"})
 
@@ -74,14 +77,15 @@ def network_members(containers: list[dict[str, Any]]) -> dict[str, tuple[str, ..
 class NetworksMixin:
     """Mixed into DockerEngine; every method blocks: call it from a thread worker."""
 
+    http: DockerHTTP
+
     def api(self) -> docker.APIClient:
         raise NotImplementedError
 
     def list_networks(self) -> list[NetworkInfo]:
         """Every network with its connected containers (the list endpoint omits them: one containers call)."""
-        with translated_errors("list networks"):
-            networks = self.api().networks()
-            members = network_members(self.api().containers())
+        networks = self.http.get("list networks", "/networks")
+        members = network_members(self.http.get("list networks", "/containers/json"))
         return [replace(n, containers=members.get(n.id, ())) for n in map(network_from_api, networks)]
 
     def inspect_network(self, network: str) -> dict[str, Any]:

@@ -15,8 +15,6 @@ import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import docker.errors
-
 from tui.adapters.docker_errors import translated_errors
 from tui.adapters.errors import BackendError, Conflict, InvalidInput, NotFound
 from tui.adapters.sanitize import clean_line
@@ -333,11 +331,11 @@ class RunMixin:
         raise NotImplementedError
 
     def image_exists(self, image: str) -> bool:
-        with translated_errors(f"image {image}"):
-            try:
+        try:
+            with translated_errors(f"image {image}"):
                 self.api().inspect_image(image)
-            except docker.errors.NotFound:
-                return False
+        except NotFound:
+            return False
         return True
 
     def container_using_name(self, name: str) -> str | None:

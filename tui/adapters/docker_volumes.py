@@ -7,14 +7,17 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
-
-import docker.errors
+from typing import TYPE_CHECKING, Any
 
 from tui.adapters.docker_errors import translated_errors
 from tui.adapters.docker_feeds import RelistFeed, event_action
-from tui.adapters.errors import Conflict, InvalidInput
+from tui.adapters.errors import Conflict, InvalidInput, NotFound
 from tui.adapters.sanitize import clean_line
+
+if TYPE_CHECKING:
+    import docker
+
+    from tui.adapters.docker_http import DockerHTTP
 
 # The engine's rule for local volume names; portside applies it to the networks it creates too.
 DOCKER_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]+")
@@ -120,14 +123,15 @@ class VolumeFeed(RelistFeed):
 class VolumesMixin:
     """Mixed into DockerEngine; every method blocks: call it from a thread worker."""
 
+    http: DockerHTTP
+
     def api(self) -> docker.APIClient:
         raise NotImplementedError
 
     def list_volumes(self) -> list[VolumeInfo]:
         """Every volume, with the containers using it (two requests, whatever the number of volumes)."""
-        with translated_errors("list volumes"):
-            volumes = self.api().volumes().get("Volumes") or []
-            users = volume_users(self.api().containers(all=True))
+        volumes = self.http.get("list volumes", "/volumes").get("Volumes") or []
+        users = volume_users(self.http.get("list volumes", "/containers/json", {"all": True}))
         return [replace(v, users=users.get(v.name, ())) for v in map(volume_from_api, volumes)]
 
     def inspect_volume(self, name: str) -> dict[str, Any]:
@@ -140,10 +144,11 @@ class VolumesMixin:
         """Create a volume. The engine silently returns an existing one of that name: refuse that instead."""
         if problem := invalid_name(name):
             raise InvalidInput(f"volume name {name!r}: {problem}")
-        with translated_errors(f"create volume {name}"):
-            try:
+        try:
+            with translated_errors(f"create volume {name}"):
                 self.api().inspect_volume(name)
-            except docker.errors.NotFound:
+        except NotFound:
+            with translated_errors(f"create volume {name}"):
                 return volume_from_api(self.api().create_volume(name, driver=driver, labels=labels))
         raise Conflict(f"create volume {name}: a volume of that name exists already")
 

@@ -13,10 +13,9 @@ import threading
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-import urllib3
 
 from tui.adapters import kube_config
 from tui.adapters.errors import BackendError, Gone, Unavailable, error_for_status
@@ -34,6 +33,9 @@ from tui.adapters.models import (
     Upserted,
 )
 from tui.adapters.sanitize import clean_line
+
+if TYPE_CHECKING:
+    import urllib3
 
 ALL_NAMESPACES = ""
 WATCH_SECONDS = 60  # server-side watch timeout; the read timeout is a little longer, so no read blocks forever
@@ -78,10 +80,16 @@ def collector_paused() -> Iterator[None]:
 def translated_errors(what: str) -> Iterator[None]:
     try:
         yield
-    except (urllib3.exceptions.HTTPError, OSError) as exc:
-        raise Unavailable(f"{what}: API server unreachable ({clean_line(str(exc))})") from None
-    except ValueError as exc:  # a truncated or non-JSON body
-        raise Unavailable(f"{what}: malformed answer from the API server ({clean_line(str(exc))})") from None
+    except BackendError:
+        raise
+    except Exception as exc:
+        import urllib3.exceptions  # loaded with the connection (kube_http), ~50 ms that start-up does not wait for
+
+        if isinstance(exc, urllib3.exceptions.HTTPError | OSError):
+            raise Unavailable(f"{what}: API server unreachable ({clean_line(str(exc))})") from None
+        if isinstance(exc, ValueError):  # a truncated or non-JSON body
+            raise Unavailable(f"{what}: malformed answer from the API server ({clean_line(str(exc))})") from None
+        raise
 
 
 def list_contexts(kubeconfig: str | None = None) -> tuple[list[KubeContext], str | None]:

@@ -15,14 +15,15 @@ import tempfile
 import threading
 import warnings
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
-
-import urllib3
 
 from tui import __version__
 from tui.adapters.errors import InvalidInput
 from tui.adapters.kube_config import Credentials, KubeTarget
+
+if TYPE_CHECKING:
+    import urllib3
 
 POOL_SIZE = 32  # connections per server: one per open watch
 EXPIRY_MARGIN = timedelta(seconds=10)  # exec credentials are renewed this long before they expire
@@ -50,6 +51,8 @@ class KubeConnection:
     ) -> urllib3.BaseHTTPResponse:
         """The response, its body not read (stream it, or ``read()`` it); any status. Raises urllib3's and
         the OS's errors as they are, and BackendError for credentials that cannot be had."""
+        import urllib3  # ~50 ms: imported by the first request, not at start-up
+
         pool, headers = self._ready()
         url = self.target.server + path + (f"?{urlencode(query)}" if query else "")
         if body is not None:
@@ -80,6 +83,8 @@ class KubeConnection:
             self._credentials = None
 
     def _ready(self) -> tuple[urllib3.PoolManager, dict[str, str]]:
+        import urllib3
+
         with self._lock:
             credentials = self._credentials
             if credentials is None or (
@@ -101,6 +106,8 @@ class KubeConnection:
         return pool, headers
 
     def _make_pool(self, credentials: Credentials) -> urllib3.PoolManager:
+        import urllib3
+
         target = self.target
         options: dict[str, Any] = {"num_pools": 2, "maxsize": POOL_SIZE, "block": False}
         if target.server.startswith("https://"):

@@ -181,9 +181,12 @@ class PortsideApp(App[None]):
 
     async def _open_all_areas(self) -> None:
         for area, _ in AREAS:
+            # The view's module is imported in a thread (docker-py comes with the compose engine: ~0.13 s), so
+            # that keys typed meanwhile are handled; then the view is mounted, one at a time.
+            await asyncio.to_thread(area_view_class, area)
             if not self.is_running:  # quitting: a view mounted or started now would never be unmounted
                 return
-            await self.open_area(area)  # one at a time: keys typed meanwhile are handled in between
+            await self.open_area(area)
         if self.is_running:
             for view in self.screen_stack[0].query(LiveView):
                 view.start()

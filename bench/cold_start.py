@@ -181,8 +181,12 @@ def steady_cpu(label: str, n: int, seconds: float, target: float, *, pods: bool 
     )
 
 
-def pods_cold_start(n: int, reps: int, baseline: float, floor: float | None, *, rss: bool = False) -> None:
-    """Scenario 2 at one N: pods view (key 4 typed at once), first painted row and the fully synced list."""
+def pods_cold_start(
+    n: int, reps: int, baseline: float, floor: float | None, *, timings: bool = True, rss: bool = False
+) -> None:
+    """Scenario 2 at one N: pods view (key 4 typed at once), first painted row and the fully synced list;
+    without ``timings``, only the RSS once synced (scenario 7 alone: one process, no floor to set them against).
+    """
     firsts, synced, rss_values, cpu, cpu_full = [], [], [], [], []
     for _ in range(reps):
         with TuiProcess(portside_argv("-n", "all")) as tui:
@@ -198,6 +202,29 @@ def pods_cold_start(n: int, reps: int, baseline: float, floor: float | None, *, 
             if rss and full is not None:
                 time.sleep(1)
                 rss_values.append(tui.rss_mb())
+    if timings:
+        pods_timings(n, firsts, synced, cpu, cpu_full, baseline, floor)
+    if rss:
+        emit(
+            7,
+            "pods: RSS synced",
+            median(rss_values),
+            "MB",
+            n=n,
+            target=200.0 if n == 10000 else None,
+            reps=len(rss_values),
+        )
+
+
+def pods_timings(
+    n: int,
+    firsts: list[float],
+    synced: list[float],
+    cpu: list[float | None],
+    cpu_full: list[float | None],
+    baseline: float,
+    floor: float | None,
+) -> None:
     emit(
         2,
         "pods: cold start to first painted row",
@@ -223,16 +250,6 @@ def pods_cold_start(n: int, reps: int, baseline: float, floor: float | None, *, 
         reps=len(synced),
         cpu_s=median(cpu_full),
     )
-    if rss:
-        emit(
-            7,
-            "pods: RSS synced",
-            median(rss_values),
-            "MB",
-            n=n,
-            target=200.0 if n == 10000 else None,
-            reps=len(rss_values),
-        )
 
 
 def any_pod_row(lines: list[str]) -> bool:

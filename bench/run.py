@@ -122,7 +122,8 @@ def kube_scenarios(wanted: set[int], size: Sizes) -> None:
             if 2 in wanted or (7 in wanted and largest):
                 fixtures.wait_quiet(fixtures.KUBE_DAEMONS)
                 baseline = cold_start.kubectl_baseline()
-                cold_start.pods_cold_start(n, size.reps if 2 in wanted else 1, baseline, floor, rss=largest)
+                reps = size.reps if 2 in wanted else 1
+                cold_start.pods_cold_start(n, reps, baseline, floor, timings=2 in wanted, rss=largest)
             if largest and 6 in wanted:
                 cold_start.steady_cpu(f"{n} pods, no churn", n, size.cpu_seconds, 2.0, pods=True)
             if largest and 4 in wanted:

@@ -167,6 +167,12 @@ class PortsideApp(App[None]):
         """Mount the area's view the first time it is needed; wait while it is mounting."""
         pane = self.query_one(f"TabPane#{area}", TabPane)
         if not pane.children:
+            # The view's module is imported in a thread (the compose area brings docker-py: ~0.13 s), so that
+            # keys typed meanwhile are handled.
+            await asyncio.to_thread(area_view_class, area)
+            if not self.is_running:  # quitting: a view mounted now would never be unmounted
+                return
+        if not pane.children:
             await pane.mount(self.new_view(area))
         elif not all(view.is_mounted for view in pane.children):  # being mounted by another caller
             await AwaitMount(pane, list(pane.children))
@@ -181,12 +187,9 @@ class PortsideApp(App[None]):
 
     async def _open_all_areas(self) -> None:
         for area, _ in AREAS:
-            # The view's module is imported in a thread (docker-py comes with the compose engine: ~0.13 s), so
-            # that keys typed meanwhile are handled; then the view is mounted, one at a time.
-            await asyncio.to_thread(area_view_class, area)
             if not self.is_running:  # quitting: a view mounted or started now would never be unmounted
                 return
-            await self.open_area(area)
+            await self.open_area(area)  # one at a time: keys typed meanwhile are handled in between
         if self.is_running:
             for view in self.screen_stack[0].query(LiveView):
                 view.start()

@@ -119,11 +119,13 @@ class DockerHTTP:
         except orjson.JSONDecodeError:
             raise Unavailable(f"{what}: the Docker engine's answer is not JSON") from None
 
-    def stream(self, what: str, path: str, query: dict[str, Any] | None = None) -> StreamedAnswer:
-        """An answer to read as it comes (events, a followed log), its headers already received. A quiet stream
-        is not a fault: no read timeout; ``close`` ends a wait from another thread."""
+    def stream(
+        self, what: str, path: str, query: dict[str, Any] | None = None, *, follow: bool = True
+    ) -> StreamedAnswer:
+        """An answer to read as it comes (events, a log), its headers already received. A followed stream may
+        be quiet for hours: it has no read timeout, and ``close`` ends a wait from another thread."""
         connection, response = self._open(what, path, query)
-        if connection.sock is not None:
+        if follow and connection.sock is not None:
             connection.sock.settimeout(None)
         return StreamedAnswer(connection, response)
 

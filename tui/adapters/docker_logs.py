@@ -144,7 +144,7 @@ class LogsMixin:
         }
         if since is not None:
             query["since"] = f"{since.timestamp():.6f}"
-        answer = self.http.stream(what, f"{path}/logs", query)
+        answer = self.http.stream(what, f"{path}/logs", query, follow=follow)
         name = str(info.get("Name") or "").lstrip("/")
         source = clean_line(name) if name else container_id[:12]
         tty = bool((info.get("Config") or {}).get("Tty"))

@@ -129,7 +129,7 @@ class LogView(Vertical):
 
     def on_mount(self) -> None:
         if self._pending:
-            self._flush()
+            self.flush()
         self._show_status()
 
     # ---- public API
@@ -140,9 +140,9 @@ class LogView(Vertical):
         if not self.is_mounted:
             return  # flushed on mount
         if len(self._pending) >= FLUSH_LINES:
-            self._flush()
+            self.flush()
         elif self._timer is None and self._pending:
-            self._timer = self.set_timer(FLUSH_SECONDS, self._flush)
+            self._timer = self.set_timer(FLUSH_SECONDS, self.flush)
 
     def clear(self) -> None:
         """Forget every line (queued ones too) and the counters; filter and display settings stay."""
@@ -222,7 +222,8 @@ class LogView(Vertical):
 
     # ---- batching
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
+        """Show the queued lines now (a finished stream: its last lines before its last word)."""
         if self._timer is not None:
             self._timer.stop()
             self._timer = None

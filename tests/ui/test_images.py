@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static, TextArea
 
@@ -15,7 +16,7 @@ from tests.conftest import BUSYBOX, unique
 from tests.integration.test_docker_images import images_made_by
 from tests.ui.test_app_live import app_for, table, until
 from tui.adapters.docker_engine import DockerEngine
-from tui.adapters.docker_images import ProgressStream
+from tui.adapters.docker_images import Progress, ProgressStream
 from tui.adapters.errors import BackendError
 from tui.app import PortsideApp
 from tui.audit import AuditLog
@@ -215,6 +216,27 @@ async def test_build_form_checks_its_input_before_anything_runs(
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, BuildForm), what="the form to close")
     assert audit.read() == []
+
+
+def no_client() -> Any:
+    raise AssertionError("this stream is never started")
+
+
+async def test_a_finished_operation_shows_its_last_lines_with_its_last_word() -> None:
+    """ "done" appears with every line of the stream shown: the log view's own batching (~50 ms) would
+    otherwise leave a pull's last line ("Status: ...") out of the screen that already says it finished."""
+    never_started = ProgressStream("pull x", client=no_client, start=lambda client: iter(()))
+    screen = ProgressScreen("Pull x", never_started)
+    app: App[None] = App()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.push_screen(screen)
+        await pilot.pause()
+        for n in range(3):
+            screen.feed(Progress(line=f"line {n}"))
+        screen.finish(None)
+        screen._drain()  # what the screen's timer does, called here so that nothing runs in between
+        assert not screen.running
+        assert log_lines(screen)[-3:] == ["line 0", "line 1", "line 2"]
 
 
 async def test_tag_push_and_pull_through_the_local_registry(

@@ -269,6 +269,7 @@ class ProgressScreen(Screen[None]):
                 table.add_row(Text(layer), Text(line), key=layer)
 
     def _finished(self, finished: _Finished) -> None:
+        self.query_one(LogView).flush()  # "done" shows with the stream's last lines, not 50 ms before them
         self.running = False
         self.error = finished.error
         if self._timer is not None:

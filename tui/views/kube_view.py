@@ -54,7 +54,6 @@ class KubeView(LiveView):
         self.namespace = namespace  # None: the context's namespace, resolved in a thread
         self.selector = ""
         self.denied: dict[str, str] = {}  # action id -> why the API says no, for this view's namespace
-        self._access_asked = False
 
     def open_watch(self, namespace: str, selector: str) -> LiveFeed[Any]:
         raise NotImplementedError
@@ -73,12 +72,10 @@ class KubeView(LiveView):
     def action_object(self, record: Any) -> ActionObject:
         return ActionObject(id=record.uid, name=record.name, namespace=record.namespace)
 
-    @on(LiveView.FeedDelta)
-    def _ask_access_once_answered(self) -> None:
-        """The server has answered the list (rows, or why not): now ask which actions it allows. Asked beside
-        the first list, the reviews slowed its first page; a view that has not started asks nothing."""
-        if not self._access_asked:
-            self._access_asked = True
+    def start(self) -> None:
+        first = not self._started
+        super().start()
+        if first:  # with the feed: a hidden view asks nothing while the shown one paints its first rows
             self.check_access()
 
     # ---- RBAC: ask before offering

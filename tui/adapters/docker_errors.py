@@ -34,8 +34,13 @@ def translated(what: str, exc: Exception) -> BackendError | None:
     if isinstance(exc, docker.errors.APIError):
         return error_for_status(exc.status_code or 500, f"{what}: {clean_line(str(exc.explanation or exc))}")
     if isinstance(exc, docker.errors.DockerException | OSError):  # requests' exceptions are OSErrors
-        return Unavailable(f"{what}: Docker engine unreachable ({clean_line(str(exc))})")
+        return unreachable(what, exc)
     return None
+
+
+def unreachable(what: str, error: Exception) -> Unavailable:
+    """The engine could not be reached, whichever client tried (docker-py, or docker_http)."""
+    return Unavailable(f"{what}: Docker engine unreachable ({clean_line(str(error)) or type(error).__name__})")
 
 
 def timestamp(value: Any) -> datetime:

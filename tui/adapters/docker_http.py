@@ -7,7 +7,7 @@ that needs it. Paths carry no API version: the engine then answers in its own cu
 ``version="auto"`` would have negotiated.
 
 Errors leave as BackendError: an answer of 4xx/5xx by its status, an engine that cannot be reached as
-Unavailable (in the words ``translated_errors`` uses for docker-py's calls).
+Unavailable (``docker_errors.unreachable``, as for docker-py's calls).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from urllib.parse import urlencode, urlsplit
 import orjson
 
 from tui import __version__
+from tui.adapters.docker_errors import unreachable
 from tui.adapters.errors import Unavailable, error_for_status
 from tui.adapters.sanitize import clean_line
 
@@ -90,10 +91,6 @@ def explanation(body: bytes) -> str:
     except (orjson.JSONDecodeError, AttributeError):
         message = body.decode("utf-8", "replace")
     return clean_line(message.strip())[:MAX_MESSAGE] or "no explanation given"
-
-
-def unreachable(what: str, error: Exception) -> Unavailable:
-    return Unavailable(f"{what}: Docker engine unreachable ({clean_line(str(error)) or type(error).__name__})")
 
 
 class DockerHTTP:
